@@ -1,0 +1,118 @@
+//! Command-line interface: argument parsing, logging set-up, and one module per command.
+
+mod clusters;
+mod ingest;
+mod output;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use newsdedup::config::{Config, LogFormat};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "newsdedup",
+    version,
+    about = "Groups copies of the same news story and shows where sources differ, in one SQLite file."
+)]
+struct Args {
+    /// The SQLite database (default: database.path of the config, "newsdedup.db").
+    #[arg(long, global = true, env = "NEWSDEDUP_DB", value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// A TOML config file overriding the built-in default (config/newsdedup.toml).
+    #[arg(long, global = true, env = "NEWSDEDUP_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Log format: human or json.
+    #[arg(long, global = true, value_name = "FORMAT")]
+    log_format: Option<String>,
+    /// Log filter, e.g. "debug" or "newsdedup=debug,sqlx=warn".
+    #[arg(long, global = true, value_name = "FILTER")]
+    log_level: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Store documents: JSON Lines files (one article an object), .txt and .html files, folders
+    /// of them (any gzipped), or - for JSON Lines on standard input.
+    Ingest(ingest::IngestArgs),
+    /// List near-duplicate clusters, largest and most recent first.
+    Clusters(clusters::ClustersArgs),
+    /// Show one cluster: its members and what each changed relative to the canonical text.
+    Cluster(clusters::ClusterArgs),
+}
+
+fn init_logging(config: &Config) -> Result<()> {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&config.log.level))
+        .with_context(|| format!("invalid log filter {:?}", config.log.level))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match config.log.format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Human => builder.init(),
+    }
+    Ok(())
+}
+
+fn load_config(args: &Args) -> Result<Config> {
+    let mut config = Config::load(args.config.as_deref())?;
+    if let Some(db) = &args.db {
+        config.database.path = db.clone();
+    }
+    if let Some(f) = &args.log_format {
+        config.log.format = match f.as_str() {
+            "human" => LogFormat::Human,
+            "json" => LogFormat::Json,
+            other => anyhow::bail!("--log-format {other:?}: expected human or json"),
+        };
+    }
+    if let Some(l) = &args.log_level {
+        config.log.level = l.clone();
+    }
+    Ok(config)
+}
+
+async fn run(args: Args, config: Config) -> Result<ExitCode> {
+    match args.command {
+        Command::Ingest(a) => ingest::run(a, config).await,
+        Command::Clusters(a) => clusters::list(a, config).await,
+        Command::Cluster(a) => clusters::show(a, config).await,
+    }
+}
+
+pub fn main() -> ExitCode {
+    let args = Args::parse();
+    let config = match load_config(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("newsdedup: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = init_logging(&config) {
+        eprintln!("newsdedup: {e:#}");
+        return ExitCode::from(2);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("newsdedup: starting the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args, config)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("newsdedup: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

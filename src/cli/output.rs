@@ -1,0 +1,60 @@
+//! Shared output helpers: time arguments, tables, text shortening.
+
+use anyhow::{Result, anyhow};
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// Parses `--since`: an RFC 3339 time, a date (YYYY-MM-DD, midnight UTC), or a duration back
+/// from now ("24h", "7d", "90min").
+pub fn parse_since(s: &str) -> Result<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc());
+    }
+    let d = humantime::parse_duration(s).map_err(|_| {
+        anyhow!(
+            "--since {s:?}: expected an RFC 3339 time, a date (2024-04-03) or a duration (24h, 7d)"
+        )
+    })?;
+    Ok(Utc::now() - chrono::Duration::from_std(d)?)
+}
+
+/// Cuts a string to at most `n` characters, marking the cut.
+pub fn shorten(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+pub fn table(header: &[&str]) -> comfy_table::Table {
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY)
+        .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+        .set_header(header.iter().copied());
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_accepts_times_dates_and_durations() {
+        assert_eq!(
+            parse_since("2024-04-03T10:00:00Z").unwrap().to_rfc3339(),
+            "2024-04-03T10:00:00+00:00"
+        );
+        assert_eq!(
+            parse_since("2024-04-03").unwrap().to_rfc3339(),
+            "2024-04-03T00:00:00+00:00"
+        );
+        let d = Utc::now() - parse_since("24h").unwrap();
+        assert!((d.num_seconds() - 86_400).abs() < 5);
+        assert!(parse_since("last week").is_err());
+    }
+}

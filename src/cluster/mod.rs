@@ -1,0 +1,387 @@
+//! Near-duplicate clustering: fingerprints → cluster assignments, online, one article at a time.
+//!
+//! In: an article's [`Fingerprint`]. Out: an [`Assignment`]: the cluster it joins (or starts), the
+//! member it matched best, and any clusters it showed to be one. The state lives in memory and is
+//! rebuilt from the store at start ([`Clusterer::restore`]); the store is the truth.
+//!
+//! Candidates come from two indexes: the simhash index (near-identical copies, any length) and
+//! the anchor index (copies that share part of their text: trimmed wire copies, copies with another
+//! outlet's furniture). Each candidate is then verified on the sketches by *containment*: the share
+//! of the smaller text's sample found in the other. A copy that keeps 60% of its original's
+//! paragraphs contains ~100% of itself in the original; two articles that only share a quote or a
+//! boilerplate block do not.
+
+mod anchors;
+mod simindex;
+
+pub use anchors::{AnchorIndex, MAX_POSTINGS};
+pub use simindex::SimhashIndex;
+
+use crate::document::{ArticleId, ClusterId};
+use crate::fingerprint::{Fingerprint, Simhash, Sketch};
+use std::collections::HashMap;
+
+/// The thresholds of near-duplicate matching (see docs/BENCHMARKS.md for how they were chosen).
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct ClusterParams {
+    /// Simhash radius: fingerprints this close are candidates (and matches for texts too short
+    /// to sketch).
+    pub max_hamming: u32,
+    /// Share of the smaller text's sketch that must be found in the other.
+    pub min_containment: f64,
+    /// Sketch entries two texts must share, whatever the share.
+    pub min_shared: usize,
+    /// Below this many sketch entries a text is too short to measure containment on; it matches
+    /// by simhash distance alone.
+    pub min_sketch: usize,
+    /// When a new article matches two clusters, they merge only if their matched members overlap
+    /// each other by at least this containment (two partial copies of one original do; two
+    /// articles that a digest page reprints side by side do not).
+    pub bridge_containment: f64,
+    /// Candidates verified per article, most anchors shared first.
+    pub max_candidates: usize,
+}
+
+impl Default for ClusterParams {
+    fn default() -> Self {
+        ClusterParams {
+            max_hamming: 3,
+            min_containment: 0.5,
+            min_shared: 3,
+            min_sketch: 6,
+            bridge_containment: 0.2,
+            max_candidates: 32,
+        }
+    }
+}
+
+/// How one article matched one stored article.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Match {
+    pub article: ArticleId,
+    /// Share of the smaller sketch found in the other (1.0 for a simhash-only match).
+    pub containment: f64,
+    pub hamming: u32,
+}
+
+/// Where an article went.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assignment {
+    pub cluster: ClusterId,
+    /// True when the article started a new cluster.
+    pub started: bool,
+    /// The stored article it matched best, if any.
+    pub best: Option<Match>,
+    /// Clusters found to be the same as `cluster` and merged into it.
+    pub merged: Vec<ClusterId>,
+}
+
+struct Slot {
+    article: ArticleId,
+    cluster: ClusterId,
+    simhash: Simhash,
+    sketch: Sketch,
+    alive: bool,
+}
+
+/// The online clusterer.
+pub struct Clusterer {
+    params: ClusterParams,
+    slots: Vec<Slot>,
+    by_article: HashMap<ArticleId, u32>,
+    members: HashMap<ClusterId, Vec<u32>>,
+    simhash: SimhashIndex,
+    anchors: AnchorIndex,
+    next_cluster: i64,
+}
+
+impl Clusterer {
+    pub fn new(params: ClusterParams) -> Self {
+        let simhash = SimhashIndex::new(params.max_hamming);
+        Clusterer {
+            params,
+            slots: Vec::new(),
+            by_article: HashMap::new(),
+            members: HashMap::new(),
+            simhash,
+            anchors: AnchorIndex::default(),
+            next_cluster: 1,
+        }
+    }
+
+    pub fn params(&self) -> &ClusterParams {
+        &self.params
+    }
+
+    /// Number of live articles.
+    pub fn len(&self) -> usize {
+        self.by_article.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_article.is_empty()
+    }
+
+    /// The cluster an article is in now.
+    pub fn cluster_of(&self, article: ArticleId) -> Option<ClusterId> {
+        self.by_article
+            .get(&article)
+            .map(|&s| self.slots[s as usize].cluster)
+    }
+
+    /// Makes new cluster ids start after `max` (ids are never reused, even of merged clusters).
+    pub fn reserve_cluster_ids(&mut self, max: i64) {
+        self.next_cluster = self.next_cluster.max(max + 1);
+    }
+
+    /// Puts back an article whose assignment is already stored.
+    pub fn restore(&mut self, article: ArticleId, cluster: ClusterId, fp: &Fingerprint) {
+        self.next_cluster = self.next_cluster.max(cluster.0 + 1);
+        self.add(article, cluster, fp);
+    }
+
+    fn add(&mut self, article: ArticleId, cluster: ClusterId, fp: &Fingerprint) {
+        if let Some(old) = self.by_article.remove(&article) {
+            self.retire(old);
+        }
+        let slot = self.slots.len() as u32;
+        self.simhash.insert(fp.simhash, slot);
+        for a in fp.sketch.anchors() {
+            self.anchors.insert(a, slot);
+        }
+        self.slots.push(Slot {
+            article,
+            cluster,
+            simhash: fp.simhash,
+            sketch: fp.sketch.clone(),
+            alive: true,
+        });
+        self.by_article.insert(article, slot);
+        self.members.entry(cluster).or_default().push(slot);
+    }
+
+    /// Takes a slot out of service (its article got a new version).
+    fn retire(&mut self, slot: u32) {
+        let s = &mut self.slots[slot as usize];
+        s.alive = false;
+        s.sketch = Sketch::default();
+        if let Some(m) = self.members.get_mut(&s.cluster) {
+            m.retain(|&x| x != slot);
+            if m.is_empty() {
+                self.members.remove(&s.cluster);
+            }
+        }
+    }
+
+    /// Verifies a candidate pair on their sketches (or simhashes, for texts too short to sketch).
+    fn verify(&self, fp: &Fingerprint, slot: &Slot, hamming: u32) -> Option<Match> {
+        let small = fp.sketch.len().min(slot.sketch.len());
+        let containment = if small < self.params.min_sketch {
+            if hamming > self.params.max_hamming {
+                return None;
+            }
+            1.0
+        } else {
+            let shared = fp.sketch.overlap(&slot.sketch);
+            if shared < self.params.min_shared {
+                return None;
+            }
+            shared as f64 / small as f64
+        };
+        (containment >= self.params.min_containment).then_some(Match {
+            article: slot.article,
+            containment,
+            hamming,
+        })
+    }
+
+    /// Containment between two stored slots' sketches.
+    fn containment(&self, a: u32, b: u32) -> f64 {
+        let (a, b) = (&self.slots[a as usize], &self.slots[b as usize]);
+        let small = a.sketch.len().min(b.sketch.len());
+        if small < self.params.min_sketch {
+            return if a.simhash.distance(b.simhash) <= self.params.max_hamming {
+                1.0
+            } else {
+                0.0
+            };
+        }
+        a.sketch.overlap(&b.sketch) as f64 / small as f64
+    }
+
+    /// Finds the stored articles a fingerprint matches, best first, as (slot, match).
+    pub fn matches(&self, article: ArticleId, fp: &Fingerprint) -> Vec<(u32, Match)> {
+        let own = self.by_article.get(&article).copied();
+        let mut hits: HashMap<u32, u32> = HashMap::new();
+        for a in fp.sketch.anchors() {
+            self.anchors
+                .for_each(a, |s| *hits.entry(s).or_default() += 1);
+        }
+        let mut by_hits: Vec<(u32, u32)> = hits.into_iter().collect();
+        by_hits.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
+        by_hits.truncate(self.params.max_candidates);
+        let mut candidates: Vec<u32> = by_hits.into_iter().map(|(s, _)| s).collect();
+        self.simhash
+            .for_each_within(fp.simhash, |s, _| candidates.push(s));
+        candidates.sort_unstable();
+        candidates.dedup();
+
+        let mut out = Vec::new();
+        for s in candidates {
+            let slot = &self.slots[s as usize];
+            if !slot.alive || Some(s) == own {
+                continue;
+            }
+            let d = fp.simhash.distance(slot.simhash);
+            if let Some(m) = self.verify(fp, slot, d) {
+                out.push((s, m));
+            }
+        }
+        out.sort_by(|a, b| {
+            b.1.containment
+                .total_cmp(&a.1.containment)
+                .then(a.1.hamming.cmp(&b.1.hamming))
+                .then(a.1.article.cmp(&b.1.article))
+        });
+        out
+    }
+
+    /// Assigns a new article (or a new version of a stored one) to a cluster.
+    pub fn assign(&mut self, article: ArticleId, fp: &Fingerprint) -> Assignment {
+        let found = self.matches(article, fp);
+        let Some(&(best_slot, best)) = found.first() else {
+            let cluster = ClusterId(self.next_cluster);
+            self.next_cluster += 1;
+            self.add(article, cluster, fp);
+            return Assignment {
+                cluster,
+                started: true,
+                best: None,
+                merged: Vec::new(),
+            };
+        };
+
+        // The best match's cluster takes the article; other matched clusters merge into it only
+        // when the two sides overlap each other too (see `bridge_containment`).
+        let mut target = self.slots[best_slot as usize].cluster;
+        let mut merged = Vec::new();
+        let mut seen = vec![target];
+        for &(slot, _) in &found[1..] {
+            let c = self.slots[slot as usize].cluster;
+            if seen.contains(&c) {
+                continue;
+            }
+            seen.push(c);
+            if self.containment(best_slot, slot) >= self.params.bridge_containment {
+                merged.push(c);
+            }
+        }
+        // The oldest id survives a merge, so ids people saw stay valid longest.
+        if let Some(&oldest) = merged.iter().min()
+            && oldest < target
+        {
+            merged.retain(|&c| c != oldest);
+            merged.push(target);
+            target = oldest;
+        }
+        for &c in &merged {
+            if let Some(slots) = self.members.remove(&c) {
+                for &s in &slots {
+                    self.slots[s as usize].cluster = target;
+                }
+                self.members.entry(target).or_default().extend(slots);
+            }
+        }
+        merged.sort();
+        self.add(article, target, fp);
+        Assignment {
+            cluster: target,
+            started: false,
+            best: Some(best),
+            merged,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fingerprint::fingerprint;
+    use crate::normalize::normalize;
+
+    fn fp(text: &str) -> Fingerprint {
+        let n = normalize(text);
+        fingerprint(n.paragraphs.iter().map(|p| p.tokens.as_slice()))
+    }
+
+    fn words(seed: u64, n: usize) -> Vec<String> {
+        let mut st = seed;
+        (0..n)
+            .map(|_| {
+                st = st
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                format!("w{}", (st >> 33) % 5000)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn copies_join_and_different_texts_do_not() {
+        let mut c = Clusterer::new(ClusterParams::default());
+        let a = words(1, 600);
+        let b = words(2, 600);
+        let r1 = c.assign(ArticleId(1), &fp(&a.join(" ")));
+        assert!(r1.started);
+        let r2 = c.assign(ArticleId(2), &fp(&b.join(" ")));
+        assert!(r2.started);
+        // The first 60% of a, with another outlet's words around it.
+        let copy = format!(
+            "{} {} {}",
+            words(3, 40).join(" "),
+            a[..360].join(" "),
+            words(4, 40).join(" ")
+        );
+        let r3 = c.assign(ArticleId(3), &fp(&copy));
+        assert_eq!(r3.cluster, ClusterId(1));
+        assert_eq!(r3.best.unwrap().article, ArticleId(1));
+    }
+
+    #[test]
+    fn two_partial_copies_merge_when_the_original_arrives_but_a_digest_does_not_merge() {
+        let mut c = Clusterer::new(ClusterParams::default());
+        let a = words(10, 1000);
+        c.assign(ArticleId(1), &fp(&a[..600].join(" ")));
+        let r2 = c.assign(ArticleId(2), &fp(&a[400..].join(" ")));
+        assert!(r2.started, "a 20% overlap is not a copy");
+        let r3 = c.assign(ArticleId(3), &fp(&a.join(" ")));
+        assert_eq!(r3.cluster, ClusterId(1));
+        assert_eq!(r3.merged, vec![ClusterId(2)]);
+        assert_eq!(c.cluster_of(ArticleId(2)), Some(ClusterId(1)));
+
+        let x = words(20, 500);
+        let y = words(21, 500);
+        c.assign(ArticleId(10), &fp(&x.join(" ")));
+        c.assign(ArticleId(11), &fp(&y.join(" ")));
+        let digest = format!("{} {}", x.join(" "), y.join(" "));
+        let r = c.assign(ArticleId(12), &fp(&digest));
+        assert!(r.merged.is_empty());
+        assert_ne!(c.cluster_of(ArticleId(10)), c.cluster_of(ArticleId(11)));
+    }
+
+    #[test]
+    fn a_new_version_replaces_the_old_fingerprint() {
+        let mut c = Clusterer::new(ClusterParams::default());
+        let a = words(30, 400);
+        let b = words(31, 400);
+        c.assign(ArticleId(1), &fp(&a.join(" ")));
+        c.assign(ArticleId(2), &fp(&a.join(" ")));
+        assert_eq!(c.cluster_of(ArticleId(2)), Some(ClusterId(1)));
+        // Article 2 is rewritten into something else: it leaves cluster 1.
+        let r = c.assign(ArticleId(2), &fp(&b.join(" ")));
+        assert!(r.started);
+        assert_ne!(r.cluster, ClusterId(1));
+        assert_eq!(c.len(), 2);
+    }
+}

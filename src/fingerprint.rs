@@ -1,0 +1,327 @@
+//! Fingerprints: word tokens → a 64-bit [`Simhash`] and a shingle [`Sketch`].
+//!
+//! In: the token hashes of an article's kept paragraphs, in reading order. Out: a [`Fingerprint`].
+//! Both parts are built from word 5-gram shingles over the whole token stream, so they do not
+//! depend on how an outlet splits paragraphs.
+//!
+//! - The simhash (Charikar) is one 64-bit summary of the whole text: copies that change a few
+//!   words stay within a small Hamming distance. It finds near-identical copies in sublinear time.
+//! - The sketch keeps a content-defined sample of the shingles (one in [`SKETCH_RATE`]). Because the
+//!   sample is chosen by the shingle's own hash, a trimmed copy's sketch is (nearly) a subset of the
+//!   original's, so sketches measure *containment*, which one document-level simhash cannot: a copy
+//!   that keeps 60% of the paragraphs shares ~60% of its original's sample and all of its own.
+//!   A further sample of the sketch (one in [`ANCHOR_RATE`]) are the *anchors* the cluster index
+//!   looks up.
+
+use std::fmt;
+
+/// Words per shingle.
+pub const SHINGLE_WORDS: usize = 5;
+/// One shingle in this many is kept in the sketch (chosen by hash, so copies keep the same ones).
+pub const SKETCH_RATE: u64 = 4;
+/// One sketch entry in this many is an anchor, looked up in the index.
+pub const ANCHOR_RATE: u32 = 4;
+
+/// A 64-bit simhash.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Simhash(pub u64);
+
+impl Simhash {
+    /// Hamming distance: the number of bits in which two simhashes differ.
+    #[inline]
+    pub fn distance(self, other: Simhash) -> u32 {
+        (self.0 ^ other.0).count_ones()
+    }
+
+    /// SQLite has no unsigned 64-bit integer: a simhash is stored as the `i64` with the same bits.
+    pub fn to_sql(self) -> i64 {
+        self.0 as i64
+    }
+
+    pub fn from_sql(v: i64) -> Self {
+        Simhash(v as u64)
+    }
+}
+
+impl fmt::Debug for Simhash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Simhash({:016x})", self.0)
+    }
+}
+
+impl fmt::Display for Simhash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+/// A sorted, de-duplicated sample of an article's shingle hashes (upper 32 bits).
+#[derive(Clone, PartialEq, Eq, Default, Debug)]
+pub struct Sketch(Box<[u32]>);
+
+impl Sketch {
+    pub fn from_unsorted(mut v: Vec<u32>) -> Self {
+        v.sort_unstable();
+        v.dedup();
+        Sketch(v.into_boxed_slice())
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn values(&self) -> &[u32] {
+        &self.0
+    }
+
+    /// The entries the cluster index is keyed on.
+    pub fn anchors(&self) -> impl Iterator<Item = u32> + '_ {
+        self.0.iter().copied().filter(|v| v.is_multiple_of(ANCHOR_RATE))
+    }
+
+    /// How many entries two sketches share.
+    pub fn overlap(&self, other: &Sketch) -> usize {
+        let (a, b) = (&self.0, &other.0);
+        let (mut i, mut j, mut n) = (0, 0, 0);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    n += 1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        n
+    }
+
+    /// Little-endian bytes, for the store.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.0.iter().flat_map(|v| v.to_le_bytes()).collect()
+    }
+
+    /// Reads bytes written by [`Sketch::to_bytes`]; a trailing partial entry is ignored.
+    pub fn from_bytes(b: &[u8]) -> Self {
+        Sketch(
+            b.chunks_exact(4)
+                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+        )
+    }
+}
+
+/// The fingerprint of one article version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fingerprint {
+    pub simhash: Simhash,
+    pub sketch: Sketch,
+    /// Number of shingles the text had (before sampling).
+    pub shingles: u32,
+}
+
+/// Finalizer of MurmurHash3: spreads the bits of a combined shingle hash.
+#[inline]
+fn fmix64(mut k: u64) -> u64 {
+    k ^= k >> 33;
+    k = k.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    k ^= k >> 33;
+    k = k.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    k ^ (k >> 33)
+}
+
+/// Hash of the shingle of `SHINGLE_WORDS` (or fewer) consecutive token hashes.
+#[inline]
+fn shingle_hash(w: &[u64]) -> u64 {
+    let mut h = 0x9e37_79b9_7f4a_7c15u64;
+    for (i, t) in w.iter().enumerate() {
+        h ^= t.rotate_left((i as u32) * 13);
+    }
+    fmix64(h.wrapping_add(w.len() as u64))
+}
+
+/// `TABLE[v]` has byte `i` equal to bit `i` of `v`: adding it to a u64 adds bit `i` of `v` to
+/// lane `i`. Eight such lanes per byte of the hash count all 64 bit positions at once.
+const SPREAD: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let mut v = 0;
+    while v < 256 {
+        let mut i = 0;
+        while i < 8 {
+            if v & (1 << i) != 0 {
+                t[v] |= 1u64 << (8 * i);
+            }
+            i += 1;
+        }
+        v += 1;
+    }
+    t
+};
+
+/// Counts, for each of the 64 bit positions, how many added hashes have that bit set.
+struct BitCounter {
+    lanes: [u64; 8],
+    pending: u32,
+    counts: [u32; 64],
+    total: u32,
+}
+
+impl BitCounter {
+    fn new() -> Self {
+        BitCounter {
+            lanes: [0; 8],
+            pending: 0,
+            counts: [0; 64],
+            total: 0,
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, h: u64) {
+        for (b, lane) in self.lanes.iter_mut().enumerate() {
+            *lane += SPREAD[((h >> (8 * b)) & 0xff) as usize];
+        }
+        self.pending += 1;
+        self.total += 1;
+        if self.pending == 255 {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        for (b, lane) in self.lanes.iter_mut().enumerate() {
+            for i in 0..8 {
+                self.counts[8 * b + i] += ((*lane >> (8 * i)) & 0xff) as u32;
+            }
+            *lane = 0;
+        }
+        self.pending = 0;
+    }
+
+    /// Bit `j` is set when more than half of the hashes have bit `j` set.
+    fn finish(mut self) -> Simhash {
+        self.flush();
+        let mut out = 0u64;
+        for (j, &c) in self.counts.iter().enumerate() {
+            if 2 * c > self.total {
+                out |= 1 << j;
+            }
+        }
+        Simhash(out)
+    }
+}
+
+/// Fingerprints a token stream given as paragraphs of token hashes.
+pub fn fingerprint<'a>(paragraphs: impl IntoIterator<Item = &'a [u64]>) -> Fingerprint {
+    let mut window = [0u64; SHINGLE_WORDS];
+    let mut filled = 0usize;
+    let mut counter = BitCounter::new();
+    let mut sample = Vec::new();
+    let take = |h: u64, counter: &mut BitCounter, sample: &mut Vec<u32>| {
+        counter.add(h);
+        if h.is_multiple_of(SKETCH_RATE) {
+            sample.push((h >> 32) as u32);
+        }
+    };
+    for para in paragraphs {
+        for &t in para {
+            if filled < SHINGLE_WORDS {
+                window[filled] = t;
+                filled += 1;
+                if filled == SHINGLE_WORDS {
+                    take(shingle_hash(&window), &mut counter, &mut sample);
+                }
+            } else {
+                window.rotate_left(1);
+                window[SHINGLE_WORDS - 1] = t;
+                take(shingle_hash(&window), &mut counter, &mut sample);
+            }
+        }
+    }
+    if filled > 0 && filled < SHINGLE_WORDS {
+        // A text shorter than one shingle is one shingle of what it has.
+        take(shingle_hash(&window[..filled]), &mut counter, &mut sample);
+    }
+    let shingles = counter.total;
+    Fingerprint {
+        simhash: counter.finish(),
+        sketch: Sketch::from_unsorted(sample),
+        shingles,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::normalize;
+
+    fn fp(text: &str) -> Fingerprint {
+        let n = normalize(text);
+        fingerprint(n.paragraphs.iter().map(|p| p.tokens.as_slice()))
+    }
+
+    #[test]
+    fn bit_counter_matches_a_plain_count() {
+        let hashes: Vec<u64> = (0..1000u64).map(|i| fmix64(i * 7919)).collect();
+        let mut c = BitCounter::new();
+        for &h in &hashes {
+            c.add(h);
+        }
+        let got = c.finish();
+        let mut want = 0u64;
+        for j in 0..64 {
+            let ones = hashes.iter().filter(|h| *h >> j & 1 == 1).count();
+            if 2 * ones > hashes.len() {
+                want |= 1 << j;
+            }
+        }
+        assert_eq!(got, Simhash(want));
+    }
+
+    #[test]
+    fn paragraph_splits_do_not_change_the_fingerprint() {
+        let a = fp("one two three four five six seven eight nine ten eleven twelve");
+        let b = fp("One two three four five six.\nSeven eight nine ten eleven twelve!");
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn a_small_edit_moves_the_simhash_a_little_and_keeps_most_of_the_sketch() {
+        let words: Vec<String> = (0..600).map(|i| format!("w{}", i * 31 % 997)).collect();
+        let a = fp(&words.join(" "));
+        let mut edited = words.clone();
+        edited[300] = "changed".into();
+        let b = fp(&edited.join(" "));
+        assert!(
+            a.simhash.distance(b.simhash) <= 6,
+            "{}",
+            a.simhash.distance(b.simhash)
+        );
+        let shared = a.sketch.overlap(&b.sketch) as f64 / a.sketch.len() as f64;
+        assert!(shared > 0.95, "{shared}");
+    }
+
+    #[test]
+    fn a_truncated_copy_is_contained_in_its_original() {
+        let words: Vec<String> = (0..800).map(|i| format!("w{}", i * 37 % 1009)).collect();
+        let orig = fp(&words.join(" "));
+        let copy = fp(&words[..480].join(" "));
+        let contained = orig.sketch.overlap(&copy.sketch) as f64 / copy.sketch.len() as f64;
+        assert!(contained > 0.98, "{contained}");
+    }
+
+    #[test]
+    fn sketch_bytes_round_trip() {
+        let f = fp("the quick brown fox jumps over the lazy dog again and again and again");
+        assert_eq!(Sketch::from_bytes(&f.sketch.to_bytes()), f.sketch);
+        assert_eq!(
+            Simhash::from_sql(Simhash(u64::MAX).to_sql()),
+            Simhash(u64::MAX)
+        );
+    }
+}

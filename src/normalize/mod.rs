@@ -1,0 +1,155 @@
+//! Normalization: article text → clean paragraphs and their word tokens.
+//!
+//! In: the plain text of an article (markup already removed by `extract`), one paragraph a line.
+//! Out: a [`NormalizedText`]: each kept paragraph in its clean form (for people and diffs), the
+//! hash of its key form (for learning per-source boilerplate) and the hashes of its word tokens
+//! (for fingerprints). Furniture lines and the trailer (reader comments, "Source link", author
+//! boxes) are dropped here; the stored original is never touched.
+
+pub mod boilerplate;
+pub mod learned;
+pub mod text;
+
+use boilerplate::LineKind;
+use xxhash_rust::xxh3::xxh3_64;
+
+/// One kept paragraph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paragraph {
+    /// The clean form: NFKC, one form of quotes, dashes and spaces; case kept.
+    pub text: String,
+    /// Hash of the key form (case-folded tokens), the same for lines differing only in typography.
+    pub key_hash: u64,
+    /// Hashes of the word tokens, in order.
+    pub tokens: Vec<u64>,
+}
+
+/// What normalization kept and how much it dropped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NormalizedText {
+    pub paragraphs: Vec<Paragraph>,
+    /// Furniture lines dropped by the fixed rules.
+    pub furniture_lines: usize,
+    /// Lines dropped as the trailer (reader comments and what follows the article).
+    pub trailer_lines: usize,
+}
+
+impl NormalizedText {
+    /// The clean text, one paragraph a line.
+    pub fn clean_text(&self) -> String {
+        let mut out = String::new();
+        for p in &self.paragraphs {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(&p.text);
+        }
+        out
+    }
+
+    pub fn word_count(&self) -> usize {
+        self.paragraphs.iter().map(|p| p.tokens.len()).sum()
+    }
+}
+
+/// A trailer heading only cuts the text when at least this share of the words comes before it, so
+/// a "Comments" line near the top (a section menu) does not eat the article.
+const TRAILER_MIN_SHARE: f64 = 0.3;
+
+/// Normalizes a plain-text article.
+pub fn normalize(body: &str) -> NormalizedText {
+    struct Line {
+        para: Paragraph,
+        kind: LineKind,
+    }
+    let mut lines = Vec::new();
+    let mut key = String::with_capacity(256);
+    for raw in body.lines() {
+        let clean = text::clean_line(raw);
+        if clean.is_empty() {
+            continue;
+        }
+        key.clear();
+        let mut tokens = Vec::with_capacity(clean.len() / 5);
+        text::for_each_token(&clean, |t| {
+            if !key.is_empty() {
+                key.push(' ');
+            }
+            key.push_str(t);
+            tokens.push(text::token_hash(t));
+        });
+        if tokens.is_empty() {
+            // Punctuation only ("***", "—"): separators, not text.
+            continue;
+        }
+        let kind = boilerplate::classify(&key);
+        lines.push(Line {
+            para: Paragraph {
+                text: clean,
+                key_hash: xxh3_64(key.as_bytes()),
+                tokens,
+            },
+            kind,
+        });
+    }
+
+    let total_words: usize = lines.iter().map(|l| l.para.tokens.len()).sum();
+    let mut out = NormalizedText::default();
+    let mut words_before = 0usize;
+    let mut kept_words = 0usize;
+    for (i, line) in lines.iter().enumerate() {
+        if line.kind == LineKind::TrailerStart
+            && kept_words > 0
+            && words_before as f64 >= TRAILER_MIN_SHARE * total_words as f64
+        {
+            out.trailer_lines = lines.len() - i;
+            break;
+        }
+        words_before += line.para.tokens.len();
+        if line.kind == LineKind::Content {
+            kept_words += line.para.tokens.len();
+        } else {
+            out.furniture_lines += 1;
+        }
+    }
+    let keep_until = lines.len() - out.trailer_lines;
+    out.paragraphs = lines
+        .into_iter()
+        .take(keep_until)
+        .filter(|l| l.kind == LineKind::Content)
+        .map(|l| l.para)
+        .collect();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_after_the_article_are_cut_and_furniture_dropped() {
+        let body = "Support Us\n\nThe ministry said 16,000 people signed contracts in ten days, and that up to 1,700 come every day.\nAdvertisement:\nIt said more than 100,000 had enlisted since January, a figure that could not be verified.\nComments (2)\nGreat article!\nThe 6500 attendee venue had no guards.";
+        let n = normalize(body);
+        let text = n.clean_text();
+        assert!(text.starts_with("The ministry said 16,000"));
+        assert!(text.ends_with("could not be verified."));
+        assert_eq!(n.paragraphs.len(), 2);
+        assert_eq!(n.furniture_lines, 2);
+        assert_eq!(n.trailer_lines, 3);
+    }
+
+    #[test]
+    fn an_early_comments_heading_does_not_eat_the_article() {
+        let body = "Comments\nThe ministry said 16,000 people signed contracts in ten days, and that up to 1,700 come every day.";
+        let n = normalize(body);
+        assert_eq!(n.paragraphs.len(), 1);
+    }
+
+    #[test]
+    fn typography_does_not_change_keys() {
+        let a = normalize("\u{201C}It\u{2019}s over,\u{201D} he said \u{2014} twice.");
+        let b = normalize("&quot;It's over,&quot; he said - twice.");
+        assert_eq!(a.paragraphs[0].key_hash, b.paragraphs[0].key_hash);
+        assert_eq!(a.paragraphs[0].text, b.paragraphs[0].text);
+    }
+}

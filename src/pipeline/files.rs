@@ -1,0 +1,89 @@
+//! Ingesting inputs: readers on one thread, preparation in parallel, the pipeline in order.
+//!
+//! In: paths (and `-`). Out: a [`Summary`], and every readable document stored. A reader thread
+//! reads a batch of documents, prepares them on all cores (rayon) and hands the batch to the
+//! async side, which accepts them in input order and commits the batch; reading the next batch
+//! overlaps with committing this one.
+
+use super::{Outcome, Pipeline, Prepared, Summary, prepare};
+use crate::error::Result;
+use crate::ingest::{Item, ReadOptions, Rejected, read_inputs};
+use rayon::prelude::*;
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+type Batch = Vec<std::result::Result<Prepared, Rejected>>;
+
+/// Reads, prepares and stores every document in `paths`. `on_outcome` sees each outcome (for a
+/// progress display); setting `stop` ends the ingest after the batch in hand, committed.
+pub async fn ingest_paths(
+    pipeline: &mut Pipeline,
+    paths: Vec<PathBuf>,
+    opts: ReadOptions,
+    stop: Arc<AtomicBool>,
+    mut on_outcome: impl FnMut(&Outcome),
+) -> Result<Summary> {
+    let batch_size = pipeline.config().ingest.batch_size;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Batch>(2);
+    let reader_stop = stop.clone();
+    let reader = std::thread::Builder::new()
+        .name("newsdedup-reader".into())
+        .spawn(move || {
+            let mut items: Vec<Item> = Vec::with_capacity(batch_size);
+            let send = |items: &mut Vec<Item>| -> ControlFlow<()> {
+                let batch: Batch = std::mem::take(items)
+                    .into_par_iter()
+                    .map(|item| match item {
+                        Item::Doc { origin, doc } => prepare(origin, doc),
+                        Item::Rejected(r) => Err(r),
+                    })
+                    .collect();
+                if tx.blocking_send(batch).is_err() {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            };
+            read_inputs(&paths, &opts, |item| {
+                if reader_stop.load(Ordering::Relaxed) {
+                    return ControlFlow::Break(());
+                }
+                items.push(item);
+                if items.len() >= batch_size {
+                    send(&mut items)
+                } else {
+                    ControlFlow::Continue(())
+                }
+            });
+            if !items.is_empty() && !reader_stop.load(Ordering::Relaxed) {
+                let _ = send(&mut items);
+            }
+        })
+        .expect("spawning the reader thread");
+
+    let mut summary = Summary::default();
+    let mut result = Ok(());
+    while let Some(batch) = rx.recv().await {
+        let now = chrono::Utc::now();
+        for item in batch {
+            let outcome = match item {
+                Ok(p) => pipeline.accept(p, now),
+                Err(r) => Outcome::Rejected(r),
+            };
+            on_outcome(&outcome);
+            summary.add(&outcome);
+        }
+        if let Err(e) = pipeline.flush().await {
+            result = Err(e);
+            break;
+        }
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+    }
+    drop(rx);
+    let _ = tokio::task::spawn_blocking(move || reader.join()).await;
+    result.map(|()| summary)
+}

@@ -1,0 +1,379 @@
+//! The pipeline: documents → prepared texts → cluster assignments → the store.
+//!
+//! In: [`Document`]s from any reader (files today, feeds tomorrow: one code path). Out: an
+//! [`Outcome`] per document, and the store updated.
+//!
+//! Two steps, so the expensive one runs in parallel:
+//! 1. [`prepare`] (pure, any thread): extract markup, normalize, decide identity and content hash.
+//! 2. [`Pipeline::accept`] (in order, one writer): skip unchanged documents, drop the source's
+//!    learned boilerplate, fingerprint, cluster, and queue the write; [`Pipeline::flush`] commits
+//!    the queued writes in one transaction.
+//!
+//! The in-memory state (known articles, cluster indexes, learned boilerplate) is rebuilt from the
+//! store by [`Pipeline::open`]; if a flush fails the pipeline must be dropped and reopened.
+
+mod files;
+pub use files::ingest_paths;
+
+use crate::cluster::Clusterer;
+use crate::config::Config;
+use crate::document::{ArticleId, Body, ClusterId, Document, SourceId, VersionId};
+use crate::error::Result;
+use crate::extract::{extract_html, looks_like_html};
+use crate::fingerprint::fingerprint;
+use crate::ingest::{Origin, Rejected};
+use crate::normalize::learned::LearnedBoilerplate;
+use crate::normalize::text::{clean_line, key_form};
+use crate::normalize::{NormalizedText, normalize};
+use crate::store::{ArticleWrite, NewSource, Store};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use xxhash_rust::xxh3::{Xxh3, xxh3_64};
+
+/// A document after the parallel step.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub origin: Origin,
+    pub doc: Document,
+    pub identity: String,
+    pub identity_hash: u64,
+    pub content_hash: u64,
+    /// The clean title.
+    pub title: Option<String>,
+    pub text: NormalizedText,
+}
+
+/// Extracts and normalizes one document. Pure: safe to run on any thread.
+pub fn prepare(origin: Origin, mut doc: Document) -> std::result::Result<Prepared, Rejected> {
+    let reject = |reason: &str| Rejected {
+        origin: origin.clone(),
+        reason: reason.to_string(),
+    };
+    let plain = match &doc.body {
+        Body::Html(html) => {
+            let e = extract_html(html);
+            if doc.title.is_none() {
+                doc.title = e.title;
+            }
+            if doc.published.is_none() {
+                doc.published = e.published;
+            }
+            if doc.url.is_none() {
+                doc.url = e.canonical_url;
+            }
+            e.text
+        }
+        Body::Text(t) if looks_like_html(t) => extract_html(t).text,
+        Body::Text(t) => t.clone(),
+    };
+    let title = doc
+        .title
+        .as_deref()
+        .map(clean_line)
+        .filter(|t| !t.is_empty());
+    let mut text = normalize(&plain);
+    // Texts often repeat their headline as the first line.
+    if let (Some(t), Some(first)) = (&title, text.paragraphs.first())
+        && xxh3_64(key_form(t).as_bytes()) == first.key_hash
+    {
+        text.paragraphs.remove(0);
+    }
+    if text.paragraphs.is_empty() {
+        return Err(reject(
+            "no text left after removing markup, furniture and comments",
+        ));
+    }
+    let identity = doc.identity_key();
+    let mut h = Xxh3::new();
+    h.update(doc.title.as_deref().unwrap_or("").as_bytes());
+    h.update(b"\0");
+    h.update(doc.body.as_str().as_bytes());
+    Ok(Prepared {
+        origin,
+        identity_hash: xxh3_64(identity.as_bytes()),
+        identity,
+        content_hash: h.digest(),
+        title,
+        text,
+        doc,
+    })
+}
+
+/// What happened to one document.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// A new article that started its own cluster.
+    New {
+        article: ArticleId,
+        cluster: ClusterId,
+    },
+    /// A new article that joined an existing cluster (it copies `of`).
+    NearDuplicate {
+        article: ArticleId,
+        cluster: ClusterId,
+        of: ArticleId,
+    },
+    /// A stored article whose content changed: a new version.
+    Updated {
+        article: ArticleId,
+        cluster: ClusterId,
+        version: i64,
+    },
+    /// Already stored with this content: nothing written.
+    Unchanged {
+        article: ArticleId,
+    },
+    Rejected(Rejected),
+}
+
+/// Counts of outcomes, and the rejections in full.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Summary {
+    pub new: u64,
+    pub near_duplicate: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub rejected: Vec<Rejected>,
+}
+
+impl Summary {
+    pub fn add(&mut self, o: &Outcome) {
+        match o {
+            Outcome::New { .. } => self.new += 1,
+            Outcome::NearDuplicate { .. } => self.near_duplicate += 1,
+            Outcome::Updated { .. } => self.updated += 1,
+            Outcome::Unchanged { .. } => self.unchanged += 1,
+            Outcome::Rejected(r) => self.rejected.push(r.clone()),
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.new + self.near_duplicate + self.updated + self.unchanged + self.rejected.len() as u64
+    }
+}
+
+struct Known {
+    article: ArticleId,
+    version: i64,
+    content_hash: u64,
+}
+
+/// The sequential half of the pipeline, owning the store's writer.
+pub struct Pipeline {
+    store: Store,
+    config: Config,
+    clusterer: Clusterer,
+    learned: LearnedBoilerplate,
+    known: HashMap<u64, Known>,
+    sources: HashMap<String, SourceId>,
+    next_article: i64,
+    next_version: i64,
+    next_source: i64,
+    pending: Vec<ArticleWrite>,
+}
+
+impl Pipeline {
+    /// Opens the pipeline on a store, rebuilding the in-memory state from it.
+    pub async fn open(mut store: Store, config: Config) -> Result<Pipeline> {
+        let counters = store.counters().await?;
+        let sources: HashMap<String, SourceId> = store
+            .sources()
+            .await?
+            .into_iter()
+            .map(|(id, name)| (name, id))
+            .collect();
+        let next_source = sources.values().map(|s| s.0).max().unwrap_or(0) + 1;
+        let mut clusterer = Clusterer::new(config.cluster.clone());
+        clusterer.reserve_cluster_ids(counters.max_cluster);
+        let mut learned = LearnedBoilerplate::new(
+            config.boilerplate.min_articles,
+            config.boilerplate.max_words,
+        );
+        let mut known = HashMap::new();
+        store
+            .for_each_stored(|a| {
+                learned.record(a.source, &a.line_hashes);
+                clusterer.restore(a.article, a.cluster, &a.fingerprint);
+                known.insert(
+                    xxh3_64(a.identity.as_bytes()),
+                    Known {
+                        article: a.article,
+                        version: a.version,
+                        content_hash: a.content_hash,
+                    },
+                );
+            })
+            .await?;
+        tracing::debug!(
+            articles = known.len(),
+            sources = sources.len(),
+            "pipeline state restored"
+        );
+        Ok(Pipeline {
+            store,
+            config,
+            clusterer,
+            learned,
+            known,
+            sources,
+            next_article: counters.max_article + 1,
+            next_version: counters.max_version + 1,
+            next_source,
+            pending: Vec::new(),
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Number of stored articles.
+    pub fn articles(&self) -> usize {
+        self.known.len()
+    }
+
+    /// Writes queued since the last flush.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    fn source_id(&mut self, name: &str) -> (SourceId, Option<NewSource>) {
+        if let Some(&id) = self.sources.get(name) {
+            return (id, None);
+        }
+        let id = SourceId(self.next_source);
+        self.next_source += 1;
+        self.sources.insert(name.to_string(), id);
+        (
+            id,
+            Some(NewSource {
+                id,
+                name: name.to_string(),
+            }),
+        )
+    }
+
+    /// Takes one prepared document, in arrival order, and queues its write.
+    pub fn accept(&mut self, p: Prepared, now: DateTime<Utc>) -> Outcome {
+        let (article, version, is_new) = match self.known.get(&p.identity_hash) {
+            Some(k) if k.content_hash == p.content_hash => {
+                return Outcome::Unchanged { article: k.article };
+            }
+            Some(k) => (k.article, k.version + 1, false),
+            None => {
+                let id = ArticleId(self.next_article);
+                self.next_article += 1;
+                (id, 1, true)
+            }
+        };
+        let (source, new_source) = self.source_id(&p.doc.source);
+
+        // The source's learned boilerplate is not the article's text (unless it is all there is).
+        let kept: Vec<_> = p
+            .text
+            .paragraphs
+            .iter()
+            .filter(|para| !self.learned.is_boilerplate(source, para.key_hash))
+            .collect();
+        let kept = if kept.is_empty() {
+            p.text.paragraphs.iter().collect()
+        } else {
+            kept
+        };
+        let mut line_hashes: Vec<u64> = p
+            .text
+            .paragraphs
+            .iter()
+            .filter(|para| self.learned.tracks(para.tokens.len()))
+            .map(|para| para.key_hash)
+            .collect();
+        line_hashes.sort_unstable();
+        line_hashes.dedup();
+        if is_new {
+            self.learned.record(source, &line_hashes);
+        }
+
+        let fp = fingerprint(kept.iter().map(|para| para.tokens.as_slice()));
+        let clean_text = kept
+            .iter()
+            .map(|para| para.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let words = kept.iter().map(|para| para.tokens.len()).sum::<usize>() as i64;
+        let assignment = self.clusterer.assign(article, &fp);
+
+        self.known.insert(
+            p.identity_hash,
+            Known {
+                article,
+                version,
+                content_hash: p.content_hash,
+            },
+        );
+        let version_id = VersionId(self.next_version);
+        self.next_version += 1;
+        let outcome = match (is_new, assignment.best) {
+            (false, _) => Outcome::Updated {
+                article,
+                cluster: assignment.cluster,
+                version,
+            },
+            (true, Some(m)) => Outcome::NearDuplicate {
+                article,
+                cluster: assignment.cluster,
+                of: m.article,
+            },
+            (true, None) => Outcome::New {
+                article,
+                cluster: assignment.cluster,
+            },
+        };
+        self.pending.push(ArticleWrite {
+            article,
+            is_new,
+            identity: p.identity,
+            source,
+            new_source,
+            external_id: p.doc.external_id,
+            url: p.doc.url,
+            version_id,
+            version,
+            title: p.title,
+            published: p.doc.published,
+            ingested_at: now,
+            content_hash: p.content_hash,
+            body_kind: p.doc.body.kind(),
+            original: match p.doc.body {
+                Body::Text(s) | Body::Html(s) => s,
+            },
+            clean_text,
+            words,
+            fingerprint: fp,
+            line_hashes,
+            cluster: assignment.cluster,
+            cluster_started: assignment.started,
+            merged: assignment.merged,
+            matched: assignment
+                .best
+                .map(|m| (m.article, m.containment, m.hamming)),
+        });
+        outcome
+    }
+
+    /// Commits the queued writes in one transaction.
+    pub async fn flush(&mut self) -> Result<()> {
+        let batch = std::mem::take(&mut self.pending);
+        self.store.write_batch(&batch).await
+    }
+
+    /// Flushes and closes the store.
+    pub async fn close(mut self) -> Result<()> {
+        self.flush().await?;
+        self.store.close().await
+    }
+}

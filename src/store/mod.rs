@@ -1,0 +1,146 @@
+//! The store: one SQLite file through sqlx, and the only place that writes it.
+//!
+//! In: [`ArticleWrite`]s from the pipeline, a batch per transaction (each document is wholly in
+//! its batch, so after a crash a document is either wholly there or absent). Out: the tables and
+//! views of `migrations/` (documented in docs/SCHEMA.md), and the state the pipeline needs at start
+//! ([`Store::load_state`]).
+//!
+//! The database runs in WAL mode with a busy timeout, so readers (sqlite3, Datasette, `newsdedup
+//! clusters`) never wait for the writer, and foreign keys on. There is one writer connection.
+
+mod read;
+mod write;
+
+pub use read::*;
+pub use write::*;
+
+use crate::error::{Error, Result};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{SqliteConnection, SqlitePool};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// How long a connection waits for a lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Options for opening a store.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Keep the full-text index in step with the articles.
+    pub full_text: bool,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions { full_text: true }
+    }
+}
+
+/// An open store: a pool of readers and the single writer.
+pub struct Store {
+    path: PathBuf,
+    readers: SqlitePool,
+    writer: SqliteConnection,
+    options: StoreOptions,
+}
+
+fn connect_options(path: &Path) -> Result<SqliteConnectOptions> {
+    let url = format!("sqlite://{}", path.display());
+    let opts = SqliteConnectOptions::from_str(&url).map_err(|source| Error::Open {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(opts
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(BUSY_TIMEOUT)
+        .foreign_keys(true)
+        .pragma("temp_store", "memory")
+        .pragma("cache_size", "-65536"))
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    pub async fn open(path: &Path, options: StoreOptions) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
+        let opts = connect_options(path)?;
+        use sqlx::ConnectOptions;
+        let mut writer = opts.clone().connect().await.map_err(|source| Error::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        MIGRATOR
+            .run(&mut writer)
+            .await
+            .map_err(|source| Error::Migrate {
+                path: path.to_owned(),
+                source,
+            })?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts.read_only(true))
+            .await
+            .map_err(|source| Error::Open {
+                path: path.to_owned(),
+                source,
+            })?;
+        Ok(Store {
+            path: path.to_owned(),
+            readers,
+            writer,
+            options,
+        })
+    }
+
+    /// Opens an existing database for reading only (no migration, no writer).
+    pub async fn open_read_only(path: &Path) -> Result<SqlitePool> {
+        if !path.exists() {
+            return Err(Error::NotFound(format!(
+                "database {} does not exist (ingest something first, or pass --db)",
+                path.display()
+            )));
+        }
+        let opts = connect_options(path)?
+            .create_if_missing(false)
+            .read_only(true);
+        SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts)
+            .await
+            .map_err(|source| Error::Open {
+                path: path.to_owned(),
+                source,
+            })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn readers(&self) -> &SqlitePool {
+        &self.readers
+    }
+
+    pub fn options(&self) -> &StoreOptions {
+        &self.options
+    }
+
+    /// Closes the connections, checkpointing the WAL.
+    pub async fn close(self) -> Result<()> {
+        use sqlx::Connection;
+        self.readers.close().await;
+        self.writer.close().await.map_err(|source| Error::Db {
+            context: "closing",
+            source,
+        })
+    }
+}
