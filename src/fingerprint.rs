@@ -80,7 +80,10 @@ impl Sketch {
 
     /// The entries the cluster index is keyed on.
     pub fn anchors(&self) -> impl Iterator<Item = u32> + '_ {
-        self.0.iter().copied().filter(|v| v.is_multiple_of(ANCHOR_RATE))
+        self.0
+            .iter()
+            .copied()
+            .filter(|v| v.is_multiple_of(ANCHOR_RATE))
     }
 
     /// How many entries two sketches share.

@@ -18,6 +18,7 @@ pub mod config;
 pub mod diff;
 pub mod document;
 pub mod error;
+pub mod eval;
 pub mod extract;
 pub mod fingerprint;
 pub mod ingest;

@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing, logging set-up, and one module per command.
 
 mod clusters;
+mod eval;
 mod ingest;
 mod output;
 
@@ -42,6 +43,9 @@ enum Command {
     Clusters(clusters::ClustersArgs),
     /// Show one cluster: its members and what each changed relative to the canonical text.
     Cluster(clusters::ClusterArgs),
+    /// Score clusters (and stories) against a labelled JSON Lines corpus: pairwise precision,
+    /// recall, F1 and adjusted Rand index. Uses a temporary database unless --db is given.
+    Eval(eval::EvalArgs),
 }
 
 fn init_logging(config: &Config) -> Result<()> {
@@ -78,10 +82,12 @@ fn load_config(args: &Args) -> Result<Config> {
 }
 
 async fn run(args: Args, config: Config) -> Result<ExitCode> {
+    let db_given = args.db.is_some();
     match args.command {
         Command::Ingest(a) => ingest::run(a, config).await,
         Command::Clusters(a) => clusters::list(a, config).await,
         Command::Cluster(a) => clusters::show(a, config).await,
+        Command::Eval(a) => eval::run(a, config, db_given).await,
     }
 }
 

@@ -35,9 +35,10 @@ pub struct ClusterParams {
     /// Below this many sketch entries a text is too short to measure containment on; it matches
     /// by simhash distance alone.
     pub min_sketch: usize,
-    /// When a new article matches two clusters, they merge only if their matched members overlap
-    /// each other by at least this containment (two partial copies of one original do; two
-    /// articles that a digest page reprints side by side do not).
+    /// Containment at which two texts count as overlapping when checking that a new article fits
+    /// a whole cluster (it must overlap most members), and that two clusters it matches are one
+    /// (most pairs across them must overlap): two partial copies of one original overlap; two
+    /// articles that a digest reprints side by side do not.
     pub bridge_containment: f64,
     /// Candidates verified per article, most anchors shared first.
     pub max_candidates: usize,
@@ -76,6 +77,9 @@ pub struct Assignment {
     /// Clusters found to be the same as `cluster` and merged into it.
     pub merged: Vec<ClusterId>,
 }
+
+/// Members compared when checking that an article fits a cluster, or two clusters each other.
+const SAMPLE: usize = 12;
 
 struct Slot {
     article: ArticleId,
@@ -247,10 +251,78 @@ impl Clusterer {
         out
     }
 
+    /// Up to [`SAMPLE`] members of a cluster, spread over its history.
+    fn sample(&self, cluster: ClusterId) -> Vec<u32> {
+        let Some(m) = self.members.get(&cluster) else {
+            return Vec::new();
+        };
+        if m.len() <= SAMPLE {
+            return m.clone();
+        }
+        (0..SAMPLE).map(|i| m[i * m.len() / SAMPLE]).collect()
+    }
+
+    /// Containment between a fingerprint and a stored slot.
+    fn containment_fp(&self, fp: &Fingerprint, slot: u32) -> f64 {
+        let s = &self.slots[slot as usize];
+        let small = fp.sketch.len().min(s.sketch.len());
+        if small < self.params.min_sketch {
+            return if fp.simhash.distance(s.simhash) <= self.params.max_hamming {
+                1.0
+            } else {
+                0.0
+            };
+        }
+        fp.sketch.overlap(&s.sketch) as f64 / small as f64
+    }
+
+    /// True when a new text overlaps most of a cluster's members, not just the one it matched:
+    /// a digest that reprints two articles side by side matches each, but it is not a copy of the
+    /// cluster the other one started.
+    fn fits(&self, fp: &Fingerprint, cluster: ClusterId) -> bool {
+        let sample = self.sample(cluster);
+        let ok = sample
+            .iter()
+            .filter(|&&s| self.containment_fp(fp, s) >= self.params.bridge_containment)
+            .count();
+        2 * ok > sample.len()
+    }
+
+    /// True when most pairs across two clusters overlap: they are partial copies of one text.
+    fn same_text(&self, a: ClusterId, b: ClusterId) -> bool {
+        let (sa, sb) = (self.sample(a), self.sample(b));
+        let mut ok = 0;
+        for &x in &sa {
+            for &y in &sb {
+                if self.containment(x, y) >= self.params.bridge_containment {
+                    ok += 1;
+                }
+            }
+        }
+        2 * ok > sa.len() * sb.len()
+    }
+
     /// Assigns a new article (or a new version of a stored one) to a cluster.
+    ///
+    /// The article joins the cluster of its best match if it fits that cluster as a whole (see
+    /// [`Clusterer::fits`]), otherwise the next best; other matched clusters that it fits merge
+    /// into that one when their members overlap each other too (two partial copies of one
+    /// original do; two articles a digest reprints side by side do not).
     pub fn assign(&mut self, article: ArticleId, fp: &Fingerprint) -> Assignment {
+        if let Some(old) = self.by_article.remove(&article) {
+            self.retire(old);
+        }
         let found = self.matches(article, fp);
-        let Some(&(best_slot, best)) = found.first() else {
+        // Matched clusters, best match first, each with its best match.
+        let mut clusters: Vec<(ClusterId, Match)> = Vec::new();
+        for &(slot, m) in &found {
+            let c = self.slots[slot as usize].cluster;
+            if !clusters.iter().any(|(x, _)| *x == c) {
+                clusters.push((c, m));
+            }
+        }
+        clusters.retain(|&(c, _)| self.fits(fp, c));
+        let Some(&(mut target, best)) = clusters.first() else {
             let cluster = ClusterId(self.next_cluster);
             self.next_cluster += 1;
             self.add(article, cluster, fp);
@@ -261,22 +333,11 @@ impl Clusterer {
                 merged: Vec::new(),
             };
         };
-
-        // The best match's cluster takes the article; other matched clusters merge into it only
-        // when the two sides overlap each other too (see `bridge_containment`).
-        let mut target = self.slots[best_slot as usize].cluster;
-        let mut merged = Vec::new();
-        let mut seen = vec![target];
-        for &(slot, _) in &found[1..] {
-            let c = self.slots[slot as usize].cluster;
-            if seen.contains(&c) {
-                continue;
-            }
-            seen.push(c);
-            if self.containment(best_slot, slot) >= self.params.bridge_containment {
-                merged.push(c);
-            }
-        }
+        let mut merged: Vec<ClusterId> = clusters[1..]
+            .iter()
+            .map(|&(c, _)| c)
+            .filter(|&c| self.same_text(target, c))
+            .collect();
         // The oldest id survives a merge, so ids people saw stay valid longest.
         if let Some(&oldest) = merged.iter().min()
             && oldest < target

@@ -1,0 +1,230 @@
+//! `newsdedup eval`: ingest a labelled corpus and score the clusters (and stories) against it.
+
+use anyhow::{Context, Result, bail};
+use newsdedup::config::Config;
+use newsdedup::eval::{PairScores, score};
+use newsdedup::ingest::ReadOptions;
+use newsdedup::pipeline::{Pipeline, ingest_paths};
+use newsdedup::store::{Store, StoreOptions};
+use serde_json::Value;
+use sqlx::Row;
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+#[derive(clap::Args, Debug)]
+pub struct EvalArgs {
+    /// A JSON Lines corpus whose records also carry gold labels (see --cluster-field, --story-field).
+    corpus: PathBuf,
+    /// The field holding each record's near-duplicate cluster label.
+    #[arg(long, default_value = "cluster")]
+    cluster_field: String,
+    /// The field holding each record's story label.
+    #[arg(long, default_value = "story")]
+    story_field: String,
+    /// Show this many wrongly merged and wrongly split groups.
+    #[arg(long, default_value_t = 5)]
+    show_errors: usize,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn label(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A record's id, gold cluster label and gold story label.
+type Labels = (String, Option<String>, Option<String>);
+
+/// Reads each record's id and its gold labels.
+fn read_labels(path: &PathBuf, cluster_field: &str, story_field: &str) -> Result<Vec<Labels>> {
+    let file = std::fs::File::open(path).with_context(|| format!("{}", path.display()))?;
+    let reader: Box<dyn std::io::Read> = if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
+    let mut out = Vec::new();
+    for (i, line) in std::io::BufReader::new(reader).lines().enumerate() {
+        let line = line.with_context(|| format!("{}:{}", path.display(), i + 1))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: Value =
+            serde_json::from_str(&line).with_context(|| format!("{}:{}", path.display(), i + 1))?;
+        let Some(id) = v.get("id").and_then(label) else {
+            bail!(
+                "{}:{}: a labelled record needs an \"id\"",
+                path.display(),
+                i + 1
+            );
+        };
+        out.push((
+            id,
+            v.get(cluster_field).and_then(label),
+            v.get(story_field).and_then(label),
+        ));
+    }
+    Ok(out)
+}
+
+fn errors(
+    gold: &HashMap<String, String>,
+    predicted: &HashMap<String, i64>,
+    n: usize,
+) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
+    let mut by_pred: HashMap<i64, Vec<&String>> = HashMap::new();
+    for (id, p) in predicted {
+        if gold.contains_key(id) {
+            by_pred.entry(*p).or_default().push(id);
+        }
+    }
+    let mut merged: Vec<Vec<String>> = by_pred
+        .into_values()
+        .filter(|ids| {
+            let mut g: Vec<&String> = ids.iter().map(|i| &gold[*i]).collect();
+            g.sort();
+            g.dedup();
+            g.len() > 1
+        })
+        .map(|ids| {
+            let mut v: Vec<String> = ids.iter().map(|i| format!("{i} [{}]", gold[*i])).collect();
+            v.sort();
+            v
+        })
+        .collect();
+    merged.sort();
+    merged.truncate(n);
+    let mut by_gold: HashMap<&String, Vec<&String>> = HashMap::new();
+    for (id, g) in gold {
+        by_gold.entry(g).or_default().push(id);
+    }
+    let mut split: Vec<Vec<String>> = by_gold
+        .into_values()
+        .filter(|ids| {
+            let mut p: Vec<Option<&i64>> = ids.iter().map(|i| predicted.get(*i)).collect();
+            p.sort();
+            p.dedup();
+            p.len() > 1
+        })
+        .map(|ids| {
+            let mut v: Vec<String> = ids
+                .iter()
+                .map(|i| {
+                    format!(
+                        "{i} (→{})",
+                        predicted
+                            .get(*i)
+                            .map(|p| p.to_string())
+                            .unwrap_or("rejected".into())
+                    )
+                })
+                .collect();
+            v.sort();
+            v
+        })
+        .collect();
+    split.sort();
+    split.truncate(n);
+    (merged, split)
+}
+
+fn print_scores(what: &str, s: &PairScores) {
+    println!(
+        "{what:8} items {:6}  pairs gold {:8} predicted {:8} true {:8}  precision {:.4}  recall {:.4}  F1 {:.4}  ARI {:.4}",
+        s.items,
+        s.gold_pairs,
+        s.predicted_pairs,
+        s.true_pairs,
+        s.precision,
+        s.recall,
+        s.f1,
+        s.adjusted_rand_index
+    );
+}
+
+pub async fn run(args: EvalArgs, mut config: Config, db_given: bool) -> Result<ExitCode> {
+    let labels = read_labels(&args.corpus, &args.cluster_field, &args.story_field)?;
+    let tmp;
+    if !db_given {
+        tmp = tempfile::tempdir().context("creating a temporary database folder")?;
+        config.database.path = tmp.path().join("eval.db");
+    }
+    config.database.full_text = false;
+    let store = Store::open(&config.database.path, StoreOptions { full_text: false }).await?;
+    let mut pipeline = Pipeline::open(store, config).await?;
+    let summary = ingest_paths(
+        &mut pipeline,
+        vec![args.corpus.clone()],
+        ReadOptions::default(),
+        Arc::new(AtomicBool::new(false)),
+        |_| {},
+    )
+    .await?;
+    let pool = pipeline.store().readers().clone();
+    let rows = sqlx::query("SELECT external_id, cluster_id, story_id FROM article_clusters")
+        .fetch_all(&pool)
+        .await?;
+    let mut clusters = HashMap::new();
+    let mut stories = HashMap::new();
+    for r in rows {
+        let id: String = r.get(0);
+        clusters.insert(id.clone(), r.get::<i64, _>(1));
+        stories.insert(id, r.get::<i64, _>(2));
+    }
+    pipeline.close().await?;
+
+    let gold_clusters: HashMap<String, String> = labels
+        .iter()
+        .filter_map(|(id, c, _)| c.clone().map(|c| (id.clone(), c)))
+        .collect();
+    let gold_stories: HashMap<String, String> = labels
+        .iter()
+        .filter_map(|(id, _, s)| s.clone().map(|s| (id.clone(), s)))
+        .collect();
+    let mut report = serde_json::Map::new();
+    report.insert("documents".into(), labels.len().into());
+    report.insert("rejected".into(), serde_json::to_value(&summary.rejected)?);
+    for (name, gold, predicted) in [
+        ("clusters", &gold_clusters, &clusters),
+        ("stories", &gold_stories, &stories),
+    ] {
+        if gold.is_empty() {
+            continue;
+        }
+        let s = score(gold, predicted);
+        let (merged, split) = errors(gold, predicted, args.show_errors);
+        if !args.json {
+            print_scores(name, &s);
+            for m in &merged {
+                println!("  wrongly together: {}", m.join(", "));
+            }
+            for m in &split {
+                println!("  wrongly apart:    {}", m.join(", "));
+            }
+        }
+        report.insert(
+            name.into(),
+            serde_json::json!({"scores": s, "wrongly_together": merged, "wrongly_apart": split}),
+        );
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else if !summary.rejected.is_empty() {
+        println!(
+            "{} documents rejected (first: {}: {})",
+            summary.rejected.len(),
+            summary.rejected[0].origin,
+            summary.rejected[0].reason
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
