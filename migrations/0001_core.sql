@@ -63,15 +63,22 @@ CREATE TABLE article_versions (
     matched_article INTEGER,
     containment   REAL,
     hamming       INTEGER,
+    -- 1 while this version is in the full-text index (the latest version, when indexing is on)
+    searchable    INTEGER NOT NULL DEFAULT 0,
     UNIQUE (article_id, version)
 );
 CREATE INDEX versions_by_published ON article_versions(published);
 
--- Full-text search over the latest version of each article (rowid = article_id).
+-- Full-text search over the latest version of each article (rowid = article_id). External
+-- content: the text is read from the latest versions, nothing is stored twice.
+CREATE VIEW article_search_content AS
+SELECT a.article_id, v.title, v.clean_text
+FROM articles a JOIN article_versions v ON v.version_id = a.latest_version_id;
+
 CREATE VIRTUAL TABLE article_search USING fts5(
-    title, text,
-    content = '',
-    contentless_delete = 1,
+    title, clean_text,
+    content = 'article_search_content',
+    content_rowid = 'article_id',
     tokenize = 'unicode61 remove_diacritics 2'
 );
 

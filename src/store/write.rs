@@ -151,6 +151,25 @@ impl Store {
                 .await
                 .ctx("inserting an article")?;
             } else {
+                // The previous version leaves the search index (if it was in it).
+                sqlx::query(
+                    "INSERT INTO article_search (article_search, rowid, title, clean_text)
+                     SELECT 'delete', a.article_id, v.title, v.clean_text
+                     FROM articles a JOIN article_versions v ON v.version_id = a.latest_version_id
+                     WHERE a.article_id = ?1 AND v.searchable = 1",
+                )
+                .bind(w.article.0)
+                .execute(&mut *tx)
+                .await
+                .ctx("updating the search index")?;
+                sqlx::query(
+                    "UPDATE article_versions SET searchable = 0
+                     WHERE version_id = (SELECT latest_version_id FROM articles WHERE article_id = ?)",
+                )
+                .bind(w.article.0)
+                .execute(&mut *tx)
+                .await
+                .ctx("updating the search index")?;
                 sqlx::query(
                     "UPDATE articles SET cluster_id = ?, latest_version_id = ?, updated_at = ? WHERE article_id = ?",
                 )
@@ -163,7 +182,7 @@ impl Store {
                 .ctx("updating an article")?;
             }
             sqlx::query(
-                "INSERT INTO article_versions (version_id, article_id, version, title, published, ingested_at, content_hash, body_kind, original, clean_text, words, simhash, sketch, line_hashes, matched_article, containment, hamming) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO article_versions (version_id, article_id, version, title, published, ingested_at, content_hash, body_kind, original, clean_text, words, simhash, sketch, line_hashes, matched_article, containment, hamming, searchable) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(w.version_id.0)
             .bind(w.article.0)
@@ -182,18 +201,12 @@ impl Store {
             .bind(w.matched.map(|m| m.0.0))
             .bind(w.matched.map(|m| m.1))
             .bind(w.matched.map(|m| m.2 as i64))
+            .bind(full_text)
             .execute(&mut *tx)
             .await
             .ctx("inserting an article version")?;
             if full_text {
-                if !w.is_new {
-                    sqlx::query("DELETE FROM article_search WHERE rowid = ?")
-                        .bind(w.article.0)
-                        .execute(&mut *tx)
-                        .await
-                        .ctx("updating the search index")?;
-                }
-                sqlx::query("INSERT INTO article_search (rowid, title, text) VALUES (?, ?, ?)")
+                sqlx::query("INSERT INTO article_search (rowid, title, clean_text) VALUES (?, ?, ?)")
                     .bind(w.article.0)
                     .bind(&w.title)
                     .bind(&w.clean_text)
