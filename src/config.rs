@@ -4,6 +4,7 @@
 
 use crate::cluster::ClusterParams;
 use crate::error::{Error, Result};
+use crate::story::StoryParams;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -17,6 +18,7 @@ pub struct Config {
     pub ingest: IngestConfig,
     pub boilerplate: BoilerplateConfig,
     pub cluster: ClusterParams,
+    pub story: StoryParams,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -115,6 +117,18 @@ impl Config {
                 return Err(format!("cluster.{name} = {v} (must be between 0 and 1)"));
             }
         }
+        if !(0.0..=1.0).contains(&self.story.min_similarity) {
+            return Err(format!(
+                "story.min_similarity = {} (must be between 0 and 1)",
+                self.story.min_similarity
+            ));
+        }
+        if self.story.window_hours <= 0 {
+            return Err(format!(
+                "story.window_hours = {} (must be positive)",
+                self.story.window_hours
+            ));
+        }
         if self.ingest.batch_size == 0 {
             return Err("ingest.batch_size = 0 (must be at least 1)".into());
         }
@@ -137,6 +151,13 @@ mod tests {
         assert_eq!(c.cluster.bridge_containment, d.bridge_containment);
         assert_eq!(c.cluster.max_candidates, d.max_candidates);
         assert!(c.database.full_text);
+        let s = StoryParams::default();
+        assert_eq!(c.story.min_similarity, s.min_similarity);
+        assert_eq!(c.story.window_hours, s.window_hours);
+        assert_eq!(c.story.name_boost, s.name_boost);
+        assert_eq!(c.story.figure_boost, s.figure_boost);
+        assert_eq!(c.story.vector_size, s.vector_size);
+        assert_eq!(c.story.max_candidates, s.max_candidates);
     }
 
     #[test]

@@ -29,6 +29,11 @@ id_type!(
     ClusterId
 );
 id_type!(
+    /// A story: clusters that report the same news. A story takes the id of the cluster that
+    /// started it; a merged story's id resolves through `story_merges`.
+    StoryId
+);
+id_type!(
     /// A source (outlet or feed name).
     SourceId
 );

@@ -216,13 +216,12 @@ pub fn looks_like_html(s: &str) -> bool {
         } else {
             next
         };
-        if next.is_some_and(|b| b.is_ascii_alphabetic()) {
-            let rest = &s[at..(at + 40).min(s.len())];
-            if rest.contains('>') {
-                tags += 1;
-                if tags >= 2 {
-                    return true;
-                }
+        if next.is_some_and(|b| b.is_ascii_alphabetic())
+            && bytes[at..(at + 40).min(bytes.len())].contains(&b'>')
+        {
+            tags += 1;
+            if tags >= 2 {
+                return true;
             }
         }
         i = at;
@@ -270,5 +269,8 @@ mod tests {
         assert!(looks_like_html("<p>One</p><p>Two</p>"));
         assert!(!looks_like_html("3 < 4 and 5 > 2, said the <source>"));
         assert!(!looks_like_html("plain text"));
+        assert!(!looks_like_html(
+            "<The Palace> \u{200b}\u{200b}\u{200b}\u{200b}\u{200b}\u{200b}\u{200b}\u{200b}\u{200b}\u{200b}\u{200b}\u{200b}\u{200b} <x"
+        ));
     }
 }

@@ -138,14 +138,65 @@ fn fmix64(mut k: u64) -> u64 {
     k ^ (k >> 33)
 }
 
-/// Hash of the shingle of `SHINGLE_WORDS` (or fewer) consecutive token hashes.
-#[inline]
+/// Seed of every shingle hash.
+const SHINGLE_SEED: u64 = 0x9e37_79b9_7f4a_7c15;
+/// Token `i` of a shingle is rotated left by `i * SHINGLE_ROTATION` bits.
+const SHINGLE_ROTATION: u32 = 13;
+
+/// Hash of the shingle of `SHINGLE_WORDS` (or fewer) consecutive token hashes: the seed, xor each
+/// token rotated by its position, plus the length, mixed.
+#[cfg(test)]
 fn shingle_hash(w: &[u64]) -> u64 {
-    let mut h = 0x9e37_79b9_7f4a_7c15u64;
+    let mut h = SHINGLE_SEED;
     for (i, t) in w.iter().enumerate() {
-        h ^= t.rotate_left((i as u32) * 13);
+        h ^= t.rotate_left((i as u32) * SHINGLE_ROTATION);
     }
     fmix64(h.wrapping_add(w.len() as u64))
+}
+
+/// The shingle hashes of a token stream, in order, as [`shingle_hash`] defines them.
+///
+/// The xor of the rotated tokens rolls: dropping the oldest token and rotating the rest right by
+/// one position turns the window at `i` into the first four tokens of the window at `i + 1`.
+fn shingle_hashes<'a>(paragraphs: impl IntoIterator<Item = &'a [u64]>, out: &mut Vec<u64>) {
+    let mut window = [0u64; SHINGLE_WORDS];
+    let mut filled = 0usize;
+    // Position in `window` of the oldest token once it is full.
+    let mut oldest = 0usize;
+    // Xor of the window's tokens, each rotated by its position.
+    let mut acc = 0u64;
+    let last = SHINGLE_ROTATION * (SHINGLE_WORDS as u32 - 1);
+    for para in paragraphs {
+        let mut tokens = para.iter();
+        while filled < SHINGLE_WORDS {
+            let Some(&t) = tokens.next() else { break };
+            window[filled] = t;
+            acc ^= t.rotate_left(filled as u32 * SHINGLE_ROTATION);
+            filled += 1;
+            if filled == SHINGLE_WORDS {
+                out.push(fmix64(
+                    (SHINGLE_SEED ^ acc).wrapping_add(SHINGLE_WORDS as u64),
+                ));
+            }
+        }
+        out.reserve(tokens.len());
+        for &t in tokens {
+            acc = (acc ^ window[oldest]).rotate_right(SHINGLE_ROTATION) ^ t.rotate_left(last);
+            window[oldest] = t;
+            oldest = if oldest + 1 == SHINGLE_WORDS {
+                0
+            } else {
+                oldest + 1
+            };
+            out.push(fmix64(
+                (SHINGLE_SEED ^ acc).wrapping_add(SHINGLE_WORDS as u64),
+            ));
+        }
+    }
+    if filled > 0 && filled < SHINGLE_WORDS {
+        // A text shorter than one shingle is one shingle of what it has.
+        out.push(fmix64((SHINGLE_SEED ^ acc).wrapping_add(filled as u64)));
+    }
 }
 
 /// `TABLE[v]` has byte `i` equal to bit `i` of `v`: adding it to a u64 adds bit `i` of `v` to
@@ -168,8 +219,6 @@ const SPREAD: [u64; 256] = {
 
 /// Counts, for each of the 64 bit positions, how many added hashes have that bit set.
 struct BitCounter {
-    lanes: [u64; 8],
-    pending: u32,
     counts: [u32; 64],
     total: u32,
 }
@@ -177,38 +226,37 @@ struct BitCounter {
 impl BitCounter {
     fn new() -> Self {
         BitCounter {
-            lanes: [0; 8],
-            pending: 0,
             counts: [0; 64],
             total: 0,
         }
     }
 
-    #[inline]
+    #[cfg(test)]
     fn add(&mut self, h: u64) {
-        for (b, lane) in self.lanes.iter_mut().enumerate() {
-            *lane += SPREAD[((h >> (8 * b)) & 0xff) as usize];
-        }
-        self.pending += 1;
-        self.total += 1;
-        if self.pending == 255 {
-            self.flush();
-        }
+        self.add_all(&[h]);
     }
 
-    fn flush(&mut self) {
-        for (b, lane) in self.lanes.iter_mut().enumerate() {
-            for i in 0..8 {
-                self.counts[8 * b + i] += ((*lane >> (8 * i)) & 0xff) as u32;
+    /// Adds hashes: up to 255 at a time into eight byte-wide lanes per byte of the hash (locals,
+    /// so they stay in registers), then into the counts.
+    fn add_all(&mut self, hashes: &[u64]) {
+        for chunk in hashes.chunks(255) {
+            let mut lanes = [0u64; 8];
+            for &h in chunk {
+                for (b, lane) in lanes.iter_mut().enumerate() {
+                    *lane += SPREAD[((h >> (8 * b)) & 0xff) as usize];
+                }
             }
-            *lane = 0;
+            for (b, lane) in lanes.iter().enumerate() {
+                for i in 0..8 {
+                    self.counts[8 * b + i] += ((lane >> (8 * i)) & 0xff) as u32;
+                }
+            }
+            self.total += chunk.len() as u32;
         }
-        self.pending = 0;
     }
 
     /// Bit `j` is set when more than half of the hashes have bit `j` set.
-    fn finish(mut self) -> Simhash {
-        self.flush();
+    fn finish(self) -> Simhash {
         let mut out = 0u64;
         for (j, &c) in self.counts.iter().enumerate() {
             if 2 * c > self.total {
@@ -221,40 +269,23 @@ impl BitCounter {
 
 /// Fingerprints a token stream given as paragraphs of token hashes.
 pub fn fingerprint<'a>(paragraphs: impl IntoIterator<Item = &'a [u64]>) -> Fingerprint {
-    let mut window = [0u64; SHINGLE_WORDS];
-    let mut filled = 0usize;
+    let mut hashes = Vec::new();
+    shingle_hashes(paragraphs, &mut hashes);
     let mut counter = BitCounter::new();
-    let mut sample = Vec::new();
-    let take = |h: u64, counter: &mut BitCounter, sample: &mut Vec<u32>| {
-        counter.add(h);
-        if h.is_multiple_of(SKETCH_RATE) {
-            sample.push((h >> 32) as u32);
-        }
-    };
-    for para in paragraphs {
-        for &t in para {
-            if filled < SHINGLE_WORDS {
-                window[filled] = t;
-                filled += 1;
-                if filled == SHINGLE_WORDS {
-                    take(shingle_hash(&window), &mut counter, &mut sample);
-                }
-            } else {
-                window.rotate_left(1);
-                window[SHINGLE_WORDS - 1] = t;
-                take(shingle_hash(&window), &mut counter, &mut sample);
-            }
-        }
+    counter.add_all(&hashes);
+    // The sample, without a branch per shingle: every hash is written, and the write position
+    // moves on only for the ones kept.
+    let mut sample = vec![0u32; hashes.len()];
+    let mut kept = 0;
+    for &h in &hashes {
+        sample[kept] = (h >> 32) as u32;
+        kept += usize::from(h.is_multiple_of(SKETCH_RATE));
     }
-    if filled > 0 && filled < SHINGLE_WORDS {
-        // A text shorter than one shingle is one shingle of what it has.
-        take(shingle_hash(&window[..filled]), &mut counter, &mut sample);
-    }
-    let shingles = counter.total;
+    sample.truncate(kept);
     Fingerprint {
         simhash: counter.finish(),
         sketch: Sketch::from_unsorted(sample),
-        shingles,
+        shingles: hashes.len() as u32,
     }
 }
 
@@ -316,6 +347,35 @@ mod tests {
         let copy = fp(&words[..480].join(" "));
         let contained = orig.sketch.overlap(&copy.sketch) as f64 / copy.sketch.len() as f64;
         assert!(contained > 0.98, "{contained}");
+    }
+
+    #[test]
+    fn rolling_shingle_hashes_match_the_definition() {
+        let tokens: Vec<u64> = (0..40u64).map(|i| fmix64(i + 1)).collect();
+        for len in 0..tokens.len() {
+            let all = &tokens[..len];
+            let want: Vec<u64> = if len == 0 {
+                Vec::new()
+            } else if len < SHINGLE_WORDS {
+                vec![shingle_hash(all)]
+            } else {
+                all.windows(SHINGLE_WORDS).map(shingle_hash).collect()
+            };
+            // Cut into paragraphs of 0 to 6 tokens: the shingles run across the cuts.
+            let mut paragraphs = Vec::new();
+            let mut at = 0;
+            for size in [0, 1, 3, 6, 2, 0, 5].into_iter().cycle() {
+                if at == len {
+                    break;
+                }
+                let end = (at + size).min(len);
+                paragraphs.push(&all[at..end]);
+                at = end;
+            }
+            let mut got = Vec::new();
+            shingle_hashes(paragraphs, &mut got);
+            assert_eq!(got, want, "{len} tokens");
+        }
     }
 
     #[test]

@@ -26,5 +26,6 @@ pub mod normalize;
 pub mod pipeline;
 pub mod report;
 pub mod store;
+pub mod story;
 
 pub use error::{Error, Result};

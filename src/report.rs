@@ -1,14 +1,16 @@
-//! Reports: the store → what people and scripts read about clusters.
+//! Reports: the store → what people and scripts read about clusters and stories.
 //!
 //! In: a read-only pool. Out: serializable reports (the `--json` output is their serde form, and
 //! its field names are stable).
 
 use crate::diff::{Edits, edits};
-use crate::document::{ArticleId, ClusterId};
+use crate::document::{ArticleId, ClusterId, StoryId};
+use crate::error::DbContext;
 use crate::error::{Error, Result};
 use crate::store::{ClusterSummary, cluster_members, list_clusters, resolve_cluster};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use sqlx::Row;
 use sqlx::SqlitePool;
 
 /// One member of a cluster as the report shows it.
@@ -90,5 +92,280 @@ pub async fn cluster(pool: &SqlitePool, id: ClusterId) -> Result<ClusterReport> 
         sources,
         canonical_article_id: canon.article_id,
         members: reports,
+    })
+}
+
+/// One row of `story_summary`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StorySummary {
+    pub story_id: StoryId,
+    pub title: Option<String>,
+    pub size: i64,
+    pub sources: i64,
+    pub clusters: i64,
+    pub first_published: Option<String>,
+    pub last_published: Option<String>,
+    pub canonical_article_id: ArticleId,
+}
+
+/// Stories for `newsdedup stories`: most sources first.
+pub async fn stories(
+    pool: &SqlitePool,
+    limit: i64,
+    since: Option<DateTime<Utc>>,
+    min_sources: i64,
+) -> Result<Vec<StorySummary>> {
+    let rows = sqlx::query(
+        "SELECT story_id, title, size, sources, clusters, first_published, last_published, canonical_article_id
+         FROM story_summary
+         WHERE sources >= ?1 AND (?2 IS NULL OR last_published >= ?2)
+         ORDER BY sources DESC, size DESC, last_published DESC, story_id
+         LIMIT ?3",
+    )
+    .bind(min_sources)
+    .bind(since.map(crate::store::sql_time))
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+    .ctx("listing stories")?;
+    Ok(rows
+        .into_iter()
+        .map(|r| StorySummary {
+            story_id: StoryId(r.get(0)),
+            title: r.get(1),
+            size: r.get(2),
+            sources: r.get(3),
+            clusters: r.get(4),
+            first_published: r.get(5),
+            last_published: r.get(6),
+            canonical_article_id: ArticleId(r.get(7)),
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StoryMember {
+    pub article_id: ArticleId,
+    pub cluster_id: ClusterId,
+    pub source: String,
+    pub url: Option<String>,
+    pub title: Option<String>,
+    pub published: Option<String>,
+    pub words: i64,
+    pub canonical: bool,
+}
+
+/// A value and the sources that report it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reported {
+    pub value: String,
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FigureGroup {
+    pub subject: String,
+    pub value: String,
+    pub sources: Vec<String>,
+    /// How each source put it.
+    pub details: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Conflict {
+    pub subject: String,
+    pub values: Vec<Reported>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NameVariants {
+    pub name: String,
+    pub spellings: Vec<Reported>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceText {
+    pub source: String,
+    pub text: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StoryReport {
+    pub story_id: StoryId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requested_id: Option<StoryId>,
+    pub title: Option<String>,
+    pub size: usize,
+    pub sources: usize,
+    pub canonical_article_id: ArticleId,
+    pub canonical_rule: &'static str,
+    pub members: Vec<StoryMember>,
+    /// Subjects on which sources give different values.
+    pub conflicts: Vec<Conflict>,
+    /// Every figure, with the sources that report it (most reported first).
+    pub figures: Vec<FigureGroup>,
+    /// Names spelled more than one way.
+    pub names: Vec<NameVariants>,
+    /// Quotes that only some sources carry.
+    pub quotes: Vec<SourceText>,
+    /// Sentences no other source has.
+    pub unique: Vec<SourceText>,
+}
+
+/// Follows recorded merges from a story id to the story that holds its clusters now.
+async fn resolve_story(pool: &SqlitePool, id: StoryId) -> Result<StoryId> {
+    let row = sqlx::query("SELECT story_id, merged_into FROM stories WHERE story_id = ?")
+        .bind(id.0)
+        .fetch_optional(pool)
+        .await
+        .ctx("looking up a story")?;
+    match row {
+        Some(r) => Ok(StoryId(r.get::<Option<i64>, _>(1).unwrap_or(r.get(0)))),
+        None => Err(Error::NotFound(format!("no story {id}"))),
+    }
+}
+
+/// One story: its sources side by side and where they differ.
+pub async fn story(pool: &SqlitePool, id: StoryId) -> Result<StoryReport> {
+    let resolved = resolve_story(pool, id).await?;
+    let rows = sqlx::query(
+        "SELECT m.article_id, m.cluster_id, m.source, a.url, m.title, m.published, m.words
+         FROM story_members m JOIN articles a ON a.article_id = m.article_id
+         WHERE m.story_id = ? ORDER BY m.rank",
+    )
+    .bind(resolved.0)
+    .fetch_all(pool)
+    .await
+    .ctx("reading story members")?;
+    let members: Vec<StoryMember> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| StoryMember {
+            article_id: ArticleId(r.get(0)),
+            cluster_id: ClusterId(r.get(1)),
+            source: r.get(2),
+            url: r.get(3),
+            title: r.get(4),
+            published: r.get(5),
+            words: r.get(6),
+            canonical: i == 0,
+        })
+        .collect();
+    let Some(canon) = members.first().cloned() else {
+        return Err(Error::NotFound(format!("story {id} has no articles")));
+    };
+    let facts = sqlx::query(
+        "SELECT kind, subject, source, value, detail FROM story_facts WHERE story_id = ? ORDER BY rowid",
+    )
+    .bind(resolved.0)
+    .fetch_all(pool)
+    .await
+    .ctx("reading story differences")?;
+    let mut figures: Vec<FigureGroup> = Vec::new();
+    let mut conflicts: Vec<Conflict> = Vec::new();
+    let mut names: Vec<NameVariants> = Vec::new();
+    let mut quotes = Vec::new();
+    let mut unique = Vec::new();
+    for r in facts {
+        let (kind, subject, source, value, detail): (
+            String,
+            String,
+            Option<String>,
+            String,
+            String,
+        ) = (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
+        let source = source.unwrap_or_default();
+        match kind.as_str() {
+            "figure" => match figures
+                .iter_mut()
+                .find(|f| f.subject == subject && f.value == value)
+            {
+                Some(f) => {
+                    f.sources.push(source);
+                    f.details.push(detail);
+                }
+                None => figures.push(FigureGroup {
+                    subject,
+                    value,
+                    sources: vec![source],
+                    details: vec![detail],
+                }),
+            },
+            "conflict" => {
+                let c = match conflicts.iter_mut().position(|c| c.subject == subject) {
+                    Some(i) => &mut conflicts[i],
+                    None => {
+                        conflicts.push(Conflict {
+                            subject,
+                            values: Vec::new(),
+                        });
+                        conflicts.last_mut().expect("just pushed")
+                    }
+                };
+                match c.values.iter_mut().find(|v| v.value == value) {
+                    Some(v) => v.sources.push(source),
+                    None => c.values.push(Reported {
+                        value,
+                        sources: vec![source],
+                    }),
+                }
+            }
+            "name" => {
+                let n = match names.iter_mut().position(|n| n.name == subject) {
+                    Some(i) => &mut names[i],
+                    None => {
+                        names.push(NameVariants {
+                            name: subject,
+                            spellings: Vec::new(),
+                        });
+                        names.last_mut().expect("just pushed")
+                    }
+                };
+                match n.spellings.iter_mut().find(|v| v.value == value) {
+                    Some(v) => v.sources.push(source),
+                    None => n.spellings.push(Reported {
+                        value,
+                        sources: vec![source],
+                    }),
+                }
+            }
+            "quote" => quotes.push(SourceText {
+                source,
+                text: value,
+                detail,
+            }),
+            "unique" => unique.push(SourceText {
+                source,
+                text: value,
+                detail,
+            }),
+            _ => {}
+        }
+    }
+    figures.sort_by(|a, b| {
+        b.sources
+            .len()
+            .cmp(&a.sources.len())
+            .then(a.subject.cmp(&b.subject))
+    });
+    let mut sources: Vec<&str> = members.iter().map(|m| m.source.as_str()).collect();
+    sources.sort_unstable();
+    sources.dedup();
+    Ok(StoryReport {
+        story_id: resolved,
+        requested_id: (resolved != id).then_some(id),
+        title: canon.title.clone(),
+        size: members.len(),
+        sources: sources.len(),
+        canonical_article_id: canon.article_id,
+        canonical_rule: crate::story::differences::CANONICAL_RULE,
+        members,
+        conflicts,
+        figures,
+        names,
+        quotes,
+        unique,
     })
 }

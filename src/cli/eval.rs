@@ -28,9 +28,77 @@ pub struct EvalArgs {
     /// Show this many wrongly merged and wrongly split groups.
     #[arg(long, default_value_t = 5)]
     show_errors: usize,
+    /// Ingest the corpus this many times, in file order, reversed, then shuffled (fixed seeds),
+    /// each into a fresh database, and report how much the partitions depend on arrival order
+    /// (adjusted Rand index between the runs' partitions).
+    #[arg(long, default_value_t = 1)]
+    orders: usize,
     /// Print JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// The corpus's lines in the arrival order of run `order`.
+fn ordered(lines: &[String], order: usize) -> Vec<String> {
+    let mut v = lines.to_vec();
+    match order {
+        0 => {}
+        1 => v.reverse(),
+        n => {
+            // A fixed xorshift shuffle per order, so runs can be replayed.
+            let mut s = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+            for i in (1..v.len()).rev() {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                v.swap(i, (s % (i as u64 + 1)) as usize);
+            }
+        }
+    }
+    v
+}
+
+/// Predicted partitions of one run: id → cluster, id → story.
+type Partitions = (HashMap<String, i64>, HashMap<String, i64>);
+
+/// Ingests `lines` into a fresh database (or `db`) and reads back the partitions.
+async fn run_once(
+    lines: &[String],
+    config: &Config,
+    db: Option<&std::path::Path>,
+) -> Result<(Partitions, Vec<newsdedup::ingest::Rejected>)> {
+    let tmp = tempfile::tempdir().context("creating a temporary folder")?;
+    let corpus = tmp.path().join("corpus.jsonl");
+    std::fs::write(&corpus, lines.join("\n") + "\n").context("writing the ordered corpus")?;
+    let mut config = config.clone();
+    config.database.path = match db {
+        Some(p) => p.to_owned(),
+        None => tmp.path().join("eval.db"),
+    };
+    config.database.full_text = false;
+    let store = Store::open(&config.database.path, StoreOptions { full_text: false }).await?;
+    let mut pipeline = Pipeline::open(store, config).await?;
+    let summary = ingest_paths(
+        &mut pipeline,
+        vec![corpus],
+        ReadOptions::default(),
+        Arc::new(AtomicBool::new(false)),
+        |_| {},
+    )
+    .await?;
+    let pool = pipeline.store().readers().clone();
+    let rows = sqlx::query("SELECT external_id, cluster_id, story_id FROM article_clusters")
+        .fetch_all(&pool)
+        .await?;
+    let mut clusters = HashMap::new();
+    let mut stories = HashMap::new();
+    for r in rows {
+        let id: String = r.get(0);
+        clusters.insert(id.clone(), r.get::<i64, _>(1));
+        stories.insert(id, r.get::<i64, _>(2));
+    }
+    pipeline.close().await?;
+    Ok(((clusters, stories), summary.rejected))
 }
 
 fn label(v: &Value) -> Option<String> {
@@ -151,37 +219,16 @@ fn print_scores(what: &str, s: &PairScores) {
     );
 }
 
-pub async fn run(args: EvalArgs, mut config: Config, db_given: bool) -> Result<ExitCode> {
+pub async fn run(args: EvalArgs, config: Config, db_given: bool) -> Result<ExitCode> {
     let labels = read_labels(&args.corpus, &args.cluster_field, &args.story_field)?;
-    let tmp;
-    if !db_given {
-        tmp = tempfile::tempdir().context("creating a temporary database folder")?;
-        config.database.path = tmp.path().join("eval.db");
+    let lines = read_lines(&args.corpus)?;
+    if args.orders == 0 {
+        bail!("--orders 0: at least one run is needed");
     }
-    config.database.full_text = false;
-    let store = Store::open(&config.database.path, StoreOptions { full_text: false }).await?;
-    let mut pipeline = Pipeline::open(store, config).await?;
-    let summary = ingest_paths(
-        &mut pipeline,
-        vec![args.corpus.clone()],
-        ReadOptions::default(),
-        Arc::new(AtomicBool::new(false)),
-        |_| {},
-    )
-    .await?;
-    let pool = pipeline.store().readers().clone();
-    let rows = sqlx::query("SELECT external_id, cluster_id, story_id FROM article_clusters")
-        .fetch_all(&pool)
-        .await?;
-    let mut clusters = HashMap::new();
-    let mut stories = HashMap::new();
-    for r in rows {
-        let id: String = r.get(0);
-        clusters.insert(id.clone(), r.get::<i64, _>(1));
-        stories.insert(id, r.get::<i64, _>(2));
+    if db_given && args.orders > 1 {
+        bail!("--db keeps one run's database: use it with --orders 1");
     }
-    pipeline.close().await?;
-
+    let db = db_given.then(|| config.database.path.clone());
     let gold_clusters: HashMap<String, String> = labels
         .iter()
         .filter_map(|(id, c, _)| c.clone().map(|c| (id.clone(), c)))
@@ -192,39 +239,104 @@ pub async fn run(args: EvalArgs, mut config: Config, db_given: bool) -> Result<E
         .collect();
     let mut report = serde_json::Map::new();
     report.insert("documents".into(), labels.len().into());
-    report.insert("rejected".into(), serde_json::to_value(&summary.rejected)?);
-    for (name, gold, predicted) in [
-        ("clusters", &gold_clusters, &clusters),
-        ("stories", &gold_stories, &stories),
-    ] {
-        if gold.is_empty() {
-            continue;
+    let mut runs: Vec<Partitions> = Vec::new();
+    let mut per_order = Vec::new();
+    for order in 0..args.orders {
+        let ((clusters, stories), rejected) =
+            run_once(&ordered(&lines, order), &config, db.as_deref()).await?;
+        let mut run = serde_json::Map::new();
+        run.insert("order".into(), order.into());
+        run.insert("rejected".into(), serde_json::to_value(&rejected)?);
+        if !args.json && args.orders > 1 {
+            println!("order {order}:");
         }
-        let s = score(gold, predicted);
-        let (merged, split) = errors(gold, predicted, args.show_errors);
-        if !args.json {
-            print_scores(name, &s);
-            for m in &merged {
-                println!("  wrongly together: {}", m.join(", "));
+        for (name, gold, predicted) in [
+            ("clusters", &gold_clusters, &clusters),
+            ("stories", &gold_stories, &stories),
+        ] {
+            if gold.is_empty() {
+                continue;
             }
-            for m in &split {
-                println!("  wrongly apart:    {}", m.join(", "));
+            let s = score(gold, predicted);
+            // Errors are listed for the first order only; the others are summarised by score.
+            let (merged, split) = errors(
+                gold,
+                predicted,
+                if order == 0 { args.show_errors } else { 0 },
+            );
+            if !args.json {
+                print_scores(name, &s);
+                for m in &merged {
+                    println!("  wrongly together: {}", m.join(", "));
+                }
+                for m in &split {
+                    println!("  wrongly apart:    {}", m.join(", "));
+                }
             }
+            run.insert(name.into(), serde_json::json!({"scores": s, "wrongly_together": merged, "wrongly_apart": split}));
         }
-        report.insert(
-            name.into(),
-            serde_json::json!({"scores": s, "wrongly_together": merged, "wrongly_apart": split}),
-        );
+        if !args.json && !rejected.is_empty() {
+            println!(
+                "{} documents rejected (first: {}: {})",
+                rejected.len(),
+                rejected[0].origin,
+                rejected[0].reason
+            );
+        }
+        per_order.push(serde_json::Value::Object(run));
+        runs.push((clusters, stories));
+    }
+    report.insert("runs".into(), per_order.into());
+    if runs.len() > 1 {
+        let mut agreement = serde_json::Map::new();
+        for (name, pick) in [("clusters", 0usize), ("stories", 1usize)] {
+            let mut aris = Vec::new();
+            for i in 0..runs.len() {
+                for j in i + 1..runs.len() {
+                    let (a, b) = (&runs[i], &runs[j]);
+                    let (a, b) = if pick == 0 {
+                        (&a.0, &b.0)
+                    } else {
+                        (&a.1, &b.1)
+                    };
+                    aris.push(score(a, b).adjusted_rand_index);
+                }
+            }
+            let min = aris.iter().copied().fold(f64::INFINITY, f64::min);
+            let mean = aris.iter().sum::<f64>() / aris.len() as f64;
+            if !args.json {
+                println!(
+                    "{name:8} agreement across {} orders: ARI min {min:.4}, mean {mean:.4}",
+                    runs.len()
+                );
+            }
+            agreement.insert(
+                name.into(),
+                serde_json::json!({"min_ari": min, "mean_ari": mean}),
+            );
+        }
+        report.insert("order_agreement".into(), agreement.into());
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
-    } else if !summary.rejected.is_empty() {
-        println!(
-            "{} documents rejected (first: {}: {})",
-            summary.rejected.len(),
-            summary.rejected[0].origin,
-            summary.rejected[0].reason
-        );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The corpus's non-blank lines (gzip read through).
+fn read_lines(path: &PathBuf) -> Result<Vec<String>> {
+    let file = std::fs::File::open(path).with_context(|| format!("{}", path.display()))?;
+    let reader: Box<dyn std::io::Read> = if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
+    let mut out = Vec::new();
+    for line in std::io::BufReader::new(reader).lines() {
+        let line = line.with_context(|| format!("{}", path.display()))?;
+        if !line.trim().is_empty() {
+            out.push(line);
+        }
+    }
+    Ok(out)
 }

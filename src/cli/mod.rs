@@ -4,6 +4,7 @@ mod clusters;
 mod eval;
 mod ingest;
 mod output;
+mod stories;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -43,6 +44,10 @@ enum Command {
     Clusters(clusters::ClustersArgs),
     /// Show one cluster: its members and what each changed relative to the canonical text.
     Cluster(clusters::ClusterArgs),
+    /// List stories: clusters that report the same news in different words, most sources first.
+    Stories(stories::StoriesArgs),
+    /// Show one story: its sources side by side and where they differ (figures, names, quotes).
+    Story(stories::StoryArgs),
     /// Score clusters (and stories) against a labelled JSON Lines corpus: pairwise precision,
     /// recall, F1 and adjusted Rand index. Uses a temporary database unless --db is given.
     Eval(eval::EvalArgs),
@@ -87,11 +92,20 @@ async fn run(args: Args, config: Config) -> Result<ExitCode> {
         Command::Ingest(a) => ingest::run(a, config).await,
         Command::Clusters(a) => clusters::list(a, config).await,
         Command::Cluster(a) => clusters::show(a, config).await,
+        Command::Stories(a) => stories::list(a, config).await,
+        Command::Story(a) => stories::show(a, config).await,
         Command::Eval(a) => eval::run(a, config, db_given).await,
     }
 }
 
 pub fn main() -> ExitCode {
+    // Like other Unix tools, stop quietly when the reader of our output goes away
+    // (`newsdedup story 1 | head`), instead of failing on a broken pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let args = Args::parse();
     let config = match load_config(&args) {
         Ok(c) => c,

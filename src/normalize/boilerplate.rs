@@ -132,6 +132,20 @@ const LEADING: &[&str] = &[
     "categories",
 ];
 
+/// Lines that point to another article ("See also: <headline>"), furniture up to [`LINK_MAX_WORDS`].
+const LINKS: &[&str] = &[
+    "read more",
+    "read also",
+    "also read",
+    "see also",
+    "related",
+    "more from",
+    "recommended",
+];
+
+/// How many words a link line (a lead phrase and a headline) may have.
+const LINK_MAX_WORDS: usize = 30;
+
 /// Lines that are furniture when they *contain* one of these (key form) and are short.
 const CONTAINED: &[&str] = &[
     "become our patron",
@@ -239,6 +253,10 @@ pub fn classify(key: &str) -> LineKind {
     if words <= LEADING_MAX_WORDS && LEADING.iter().any(|p| starts_with_phrase(key, p)) {
         return LineKind::Furniture;
     }
+    // A link to another article carries that article's whole headline.
+    if words <= LINK_MAX_WORDS && LINKS.iter().any(|p| starts_with_phrase(key, p)) {
+        return LineKind::Furniture;
+    }
     if words <= 2 * LEADING_MAX_WORDS
         && CONTAINED.iter().any(|p| {
             key.match_indices(p).any(|(i, _)| {
@@ -269,6 +287,7 @@ mod tests {
             "Support UP or become our patron!",
             "Read more: Russia says 16,000 signed up",
             "See also  Senate hopes to quickly dismiss Mayor Card's impeachment charges",
+            "See also  Arctic explosion creates dangerous icy environment, death toll in U.S. exceeds 60",
             "Photo: Getty Images",
             "© Copyright 2024 The Daily Planet. All rights reserved.",
             "We use cookies to improve your experience.",

@@ -71,13 +71,7 @@ pub fn normalize(body: &str) -> NormalizedText {
         }
         key.clear();
         let mut tokens = Vec::with_capacity(clean.len() / 5);
-        text::for_each_token(&clean, |t| {
-            if !key.is_empty() {
-                key.push(' ');
-            }
-            key.push_str(t);
-            tokens.push(text::token_hash(t));
-        });
+        text::tokenize(&clean, &mut key, &mut tokens);
         if tokens.is_empty() {
             // Punctuation only ("***", "—"): separators, not text.
             continue;

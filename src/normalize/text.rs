@@ -4,7 +4,7 @@
 //! Out: the *clean* form (NFKC, one form of quotes, dashes and spaces; case kept, for people and
 //! diffs) and the *key* form (the clean form case-folded and cut into word tokens, for fingerprints).
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization};
 use xxhash_rust::xxh3::xxh3_64;
 
 /// Decodes HTML entities (`&amp;`, `&#8220;`, `&nbsp;`) when the text carries any.
@@ -42,39 +42,98 @@ fn canonical_char(c: char) -> Option<char> {
 /// spaces collapsed, trimmed. Case is kept.
 pub fn clean_line(line: &str) -> String {
     let decoded = decode_entities(line);
-    let mut out = String::with_capacity(decoded.len());
+    if decoded.is_ascii() {
+        return clean_ascii(decoded.as_bytes());
+    }
+    // Most lines are NFKC already (the quick check says so without composing anything): then
+    // normalizing would give back the same characters.
+    if unicode_normalization::is_nfkc_quick(decoded.chars()) == IsNormalized::Yes {
+        clean_chars(decoded.chars(), decoded.len())
+    } else {
+        clean_chars(decoded.nfkc(), decoded.len())
+    }
+}
+
+/// The canonical characters, runs of spaces collapsed, trimmed.
+fn clean_chars(chars: impl Iterator<Item = char>, capacity: usize) -> String {
+    let mut out = String::with_capacity(capacity);
     let mut pending_space = false;
-    let mut push = |c: char, out: &mut String| {
+    for c in chars.filter_map(canonical_char) {
         if c == ' ' {
             pending_space = !out.is_empty();
-        } else if c == '…' {
-            if pending_space {
-                out.push(' ');
-                pending_space = false;
-            }
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        if c == '…' {
             out.push_str("...");
         } else {
-            if pending_space {
-                out.push(' ');
-                pending_space = false;
-            }
             out.push(c);
-        }
-    };
-    if decoded.is_ascii() {
-        for c in decoded.chars() {
-            if let Some(c) = canonical_char(c) {
-                push(c, &mut out);
-            }
-        }
-    } else {
-        for c in decoded.nfkc() {
-            if let Some(c) = canonical_char(c) {
-                push(c, &mut out);
-            }
         }
     }
     out
+}
+
+/// What [`canonical_char`] does to each ASCII byte: keep it, turn it into a space, drop it, or
+/// make it a straight single quote.
+const KEEP: u8 = 0;
+const SPACE: u8 = 1;
+const DROP: u8 = 2;
+const QUOTE: u8 = 3;
+const ASCII_CLASS: [u8; 128] = {
+    let mut t = [KEEP; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8 as char;
+        t[b] = if c.is_ascii_whitespace() || b == 0x0b {
+            SPACE
+        } else if c.is_ascii_control() {
+            DROP
+        } else if c == '`' {
+            QUOTE
+        } else {
+            KEEP
+        };
+        b += 1;
+    }
+    t
+};
+
+/// [`clean_line`] for an ASCII line (NFKC changes no ASCII character).
+fn clean_ascii(line: &[u8]) -> String {
+    // Most lines need nothing done: no control characters, tabs or backquotes, and single
+    // spaces between words only.
+    let odd = line
+        .iter()
+        .fold(false, |acc, &b| acc | (b < b' ') | (b == 0x7f) | (b == b'`'));
+    let doubled = line
+        .iter()
+        .zip(line.iter().skip(1))
+        .fold(false, |acc, (&a, &b)| acc | ((a == b' ') & (b == b' ')));
+    if !odd && !doubled && line.first() != Some(&b' ') && line.last() != Some(&b' ') {
+        return String::from_utf8(line.to_vec()).expect("ASCII bytes are UTF-8");
+    }
+    let mut out = Vec::with_capacity(line.len());
+    let mut pending_space = false;
+    for &b in line {
+        let b = match ASCII_CLASS[b as usize] {
+            KEEP => b,
+            QUOTE => b'\'',
+            SPACE => {
+                pending_space = !out.is_empty();
+                continue;
+            }
+            _ => continue,
+        };
+        if pending_space {
+            out.push(b' ');
+            pending_space = false;
+        }
+        out.push(b);
+    }
+    String::from_utf8(out).expect("ASCII bytes are UTF-8")
 }
 
 /// Hash of one word token, stable across versions and platforms (XXH3-64 of its UTF-8 bytes).
@@ -137,6 +196,72 @@ pub fn for_each_token(clean: &str, mut f: impl FnMut(&str)) {
     }
 }
 
+/// ASCII letters and digits lower-cased; 0 for every other byte.
+const ASCII_LOWER: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            t[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    t
+};
+
+/// Appends the key form of a clean line to `key` (see [`key_form`]) and the [`token_hash`] of
+/// each of its tokens to `hashes`: the same tokens as [`for_each_token`], in one pass.
+pub fn tokenize(clean: &str, key: &mut String, hashes: &mut Vec<u64>) {
+    if !clean.is_ascii() {
+        for_each_token(clean, |t| {
+            if !key.is_empty() {
+                key.push(' ');
+            }
+            key.push_str(t);
+            hashes.push(token_hash(t));
+        });
+        return;
+    }
+    let bytes = clean.as_bytes();
+    // The key is written into a buffer sized for the longest outcome (every byte kept, plus a
+    // separator), then cut to what was written.
+    let mut buf = std::mem::take(key).into_bytes();
+    let mut n = buf.len();
+    buf.resize(n + bytes.len() + 1, 0);
+    // Where the token being read starts in `buf`, if one is.
+    let mut start: Option<usize> = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        let lower = ASCII_LOWER[b as usize];
+        if lower != 0 {
+            if start.is_none() {
+                if n > 0 {
+                    buf[n] = b' ';
+                    n += 1;
+                }
+                start = Some(n);
+            }
+            buf[n] = lower;
+            n += 1;
+        } else if (b == b',' || b == b'.')
+            && i > 0
+            && bytes[i - 1].is_ascii_digit()
+            && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
+        {
+            // After a digit, so inside a token.
+            buf[n] = b;
+            n += 1;
+        } else if let Some(s) = start.take() {
+            hashes.push(xxh3_64(&buf[s..n]));
+        }
+    }
+    if let Some(s) = start {
+        hashes.push(xxh3_64(&buf[s..n]));
+    }
+    buf.truncate(n);
+    *key = String::from_utf8(buf).expect("a key of ASCII bytes is UTF-8");
+}
+
 /// The key form of a clean line: its tokens joined by single spaces. Two lines that differ only in
 /// case, punctuation, quotes or spacing have the same key.
 pub fn key_form(clean: &str) -> String {
@@ -163,6 +288,47 @@ mod tests {
         assert_eq!(clean_line("  a \t  b  "), "a b");
         assert_eq!(clean_line("ﬁne ①"), "fine 1");
         assert_eq!(clean_line("wait\u{2026}"), "wait...");
+    }
+
+    /// Lines of ASCII and other characters, spaces, controls, digits and separators mixed.
+    fn odd_lines() -> Vec<String> {
+        let parts = [
+            "a", "Bc", "DEF", "1", "42", "3.5", ",", ".", " ", "  ", "\t", "\u{b}", "\u{c}", "\r",
+            "\u{0}", "\u{1f}", "\u{7f}", "`", "'", "\"", "-", "é", "ß", "İ", "\u{a0}", "\u{2019}",
+            "\u{201c}", "\u{2014}", "\u{2026}", "\u{fb01}", "\u{200b}", "\u{ad}", "中", "١",
+        ];
+        let mut st = 7u64;
+        let mut lines: Vec<String> = (0..128u8).map(|b| format!("x{}y 1{}2", b as char, b as char)).collect();
+        for i in 0..20_000 {
+            let mut line = String::new();
+            for _ in 0..i % 13 {
+                st = st
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                // Every other line ASCII only, for the fast paths.
+                let n = if i % 2 == 0 { parts.len() } else { 20 };
+                line.push_str(parts[(st >> 33) as usize % n]);
+            }
+            lines.push(line);
+        }
+        lines
+    }
+
+    #[test]
+    fn the_ascii_fast_paths_agree_with_the_general_rules() {
+        for line in odd_lines() {
+            let general = clean_chars(line.nfkc(), line.len());
+            assert_eq!(clean_line(&line), general, "{line:?}");
+            if line.is_ascii() {
+                assert_eq!(clean_ascii(line.as_bytes()), clean_chars(line.chars(), 0));
+            }
+            let (mut key, mut hashes) = (String::new(), Vec::new());
+            tokenize(&general, &mut key, &mut hashes);
+            let mut want = Vec::new();
+            for_each_token(&general, |t| want.push(token_hash(t)));
+            assert_eq!(key, key_form(&general), "{general:?}");
+            assert_eq!(hashes, want, "{general:?}");
+        }
     }
 
     #[test]

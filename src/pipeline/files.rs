@@ -16,6 +16,26 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 type Batch = Vec<std::result::Result<Prepared, Rejected>>;
 
+/// [`prepare`], with a panic on one document turned into its rejection: one strange page must
+/// not stop an ingest.
+fn prepare_guarded(
+    origin: String,
+    doc: crate::document::Document,
+) -> std::result::Result<Prepared, Rejected> {
+    let o = origin.clone();
+    std::panic::catch_unwind(move || prepare(origin, doc)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("unknown panic");
+        Err(Rejected {
+            origin: o,
+            reason: format!("internal error while preparing the document: {what}"),
+        })
+    })
+}
+
 /// Reads, prepares and stores every document in `paths`. `on_outcome` sees each outcome (for a
 /// progress display); setting `stop` ends the ingest after the batch in hand, committed.
 pub async fn ingest_paths(
@@ -36,7 +56,7 @@ pub async fn ingest_paths(
                 let batch: Batch = std::mem::take(items)
                     .into_par_iter()
                     .map(|item| match item {
-                        Item::Doc { origin, doc } => prepare(origin, doc),
+                        Item::Doc { origin, doc } => prepare_guarded(origin, doc),
                         Item::Rejected(r) => Err(r),
                     })
                     .collect();

@@ -26,6 +26,7 @@ use crate::normalize::learned::LearnedBoilerplate;
 use crate::normalize::text::{clean_line, key_form};
 use crate::normalize::{NormalizedText, normalize};
 use crate::store::{ArticleWrite, NewSource, Store};
+use crate::story::{StoryId, Storyteller};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
@@ -164,6 +165,10 @@ pub struct Pipeline {
     store: Store,
     config: Config,
     clusterer: Clusterer,
+    storyteller: Storyteller,
+    /// The story of every live cluster, and the clusters of every story.
+    cluster_story: HashMap<ClusterId, StoryId>,
+    story_clusters: HashMap<StoryId, Vec<ClusterId>>,
     learned: LearnedBoilerplate,
     known: HashMap<u64, Known>,
     sources: HashMap<String, SourceId>,
@@ -191,10 +196,25 @@ impl Pipeline {
             config.boilerplate.max_words,
         );
         let mut known = HashMap::new();
+        let mut storyteller = Storyteller::new(config.story.clone());
+        let cluster_story: HashMap<ClusterId, StoryId> =
+            store.cluster_stories().await?.into_iter().collect();
+        let mut story_clusters: HashMap<StoryId, Vec<ClusterId>> = HashMap::new();
+        for (&c, &s) in &cluster_story {
+            story_clusters.entry(s).or_default().push(c);
+        }
         store
             .for_each_stored(|a| {
                 learned.record(a.source, &a.line_hashes);
                 clusterer.restore(a.article, a.cluster, &a.fingerprint);
+                if let (Some(f), Some(v)) = (&a.story_features, a.story_vector) {
+                    storyteller.record_features(f);
+                    let story = cluster_story
+                        .get(&a.cluster)
+                        .copied()
+                        .unwrap_or(StoryId(a.cluster.0));
+                    storyteller.restore(a.article, story, a.published, v);
+                }
                 known.insert(
                     xxh3_64(a.identity.as_bytes()),
                     Known {
@@ -214,6 +234,9 @@ impl Pipeline {
             store,
             config,
             clusterer,
+            storyteller,
+            cluster_story,
+            story_clusters,
             learned,
             known,
             sources,
@@ -307,6 +330,67 @@ impl Pipeline {
         let words = kept.iter().map(|para| para.tokens.len()).sum::<usize>() as i64;
         let assignment = self.clusterer.assign(article, &fp);
 
+        // Stories: an article that starts a cluster is linked by its features; a copy shares its
+        // cluster's story; clusters merged by this article bring their stories along.
+        let mut story_features = None;
+        let mut story_vector = None;
+        let mut story_matched = None;
+        let mut story_merged: Vec<StoryId> = Vec::new();
+        let (story, story_started) = if assignment.started {
+            let features = crate::story::extract(
+                p.title.as_deref(),
+                kept.iter().map(|para| para.text.as_str()),
+            );
+            let ids: Vec<u32> = features.features.iter().map(|f| f.0).collect();
+            self.storyteller.record_features(&ids);
+            let vector = self.storyteller.vector(&features);
+            let s = self.storyteller.assign(
+                article,
+                assignment.cluster,
+                p.doc.published,
+                vector.clone(),
+            );
+            story_features = Some(ids);
+            story_vector = Some(vector);
+            story_matched = s.best;
+            story_merged = s.merged;
+            (s.story, s.started)
+        } else {
+            let s = self
+                .cluster_story
+                .get(&assignment.cluster)
+                .copied()
+                .unwrap_or(StoryId(assignment.cluster.0));
+            for c in &assignment.merged {
+                if let Some(&other) = self.cluster_story.get(c)
+                    && other != s
+                    && !story_merged.contains(&other)
+                {
+                    story_merged.push(other);
+                }
+            }
+            self.storyteller.merge(s, &story_merged);
+            (s, false)
+        };
+        for c in &assignment.merged {
+            self.cluster_story.remove(c);
+        }
+        for m in &story_merged {
+            if let Some(cs) = self.story_clusters.remove(m) {
+                for c in &cs {
+                    self.cluster_story.insert(*c, story);
+                }
+                self.story_clusters.entry(story).or_default().extend(cs);
+            }
+        }
+        if assignment.started {
+            self.cluster_story.insert(assignment.cluster, story);
+            self.story_clusters
+                .entry(story)
+                .or_default()
+                .push(assignment.cluster);
+        }
+
         self.known.insert(
             p.identity_hash,
             Known {
@@ -361,6 +445,12 @@ impl Pipeline {
             matched: assignment
                 .best
                 .map(|m| (m.article, m.containment, m.hamming)),
+            story,
+            story_started,
+            story_merged,
+            story_features,
+            story_vector,
+            story_matched,
         });
         outcome
     }

@@ -5,9 +5,12 @@ use super::Store;
 use crate::document::{ArticleId, ClusterId, SourceId, VersionId};
 use crate::error::{DbContext, Result};
 use crate::fingerprint::{Fingerprint, Simhash, Sketch};
+use crate::story::differences::{Member, differences};
+use crate::story::{StoryId, StoryVector};
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures_util::StreamExt;
 use sqlx::Row;
+use std::collections::BTreeSet;
 
 /// Formats a time the way the store keeps it: RFC 3339, UTC, seconds.
 pub fn sql_time(t: DateTime<Utc>) -> String {
@@ -48,6 +51,15 @@ pub struct ArticleWrite {
     pub cluster_started: bool,
     pub merged: Vec<ClusterId>,
     pub matched: Option<(ArticleId, f64, u32)>,
+    /// The story of the article's cluster after this write.
+    pub story: StoryId,
+    pub story_started: bool,
+    /// Stories found to be the same as `story` and merged into it.
+    pub story_merged: Vec<StoryId>,
+    /// For an article that started a cluster: its story features and vector.
+    pub story_features: Option<Vec<u32>>,
+    pub story_vector: Option<StoryVector>,
+    pub story_matched: Option<(ArticleId, f64)>,
 }
 
 /// What the pipeline needs to resume: one row per stored article (latest version).
@@ -61,6 +73,23 @@ pub struct StoredArticle {
     pub content_hash: u64,
     pub fingerprint: Fingerprint,
     pub line_hashes: Vec<u64>,
+    pub published: Option<DateTime<Utc>>,
+    pub story_features: Option<Vec<u32>>,
+    pub story_vector: Option<StoryVector>,
+}
+
+/// Members read per story when its differences are computed: the fullest, one article per
+/// cluster and source first, so a story of many identical copies stays cheap.
+const DIFFERENCE_MEMBERS: i64 = 40;
+
+pub fn u32s_to_bytes(h: &[u32]) -> Vec<u8> {
+    h.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+pub fn u32s_from_bytes(b: &[u8]) -> Vec<u32> {
+    b.chunks_exact(4)
+        .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
+        .collect()
 }
 
 pub fn hashes_to_bytes(h: &[u64]) -> Vec<u8> {
@@ -100,13 +129,53 @@ impl Store {
                     .ctx("inserting a source")?;
             }
             let now = sql_time(w.ingested_at);
+            if w.story_started {
+                sqlx::query(
+                    "INSERT INTO stories (story_id, created_at, updated_at) VALUES (?, ?, ?)",
+                )
+                .bind(w.story.0)
+                .bind(&now)
+                .bind(&now)
+                .execute(&mut *tx)
+                .await
+                .ctx("inserting a story")?;
+            }
             if w.cluster_started {
-                sqlx::query("INSERT INTO clusters (cluster_id, created_at) VALUES (?, ?)")
-                    .bind(w.cluster.0)
-                    .bind(&now)
+                sqlx::query(
+                    "INSERT INTO clusters (cluster_id, created_at, story_id) VALUES (?, ?, ?)",
+                )
+                .bind(w.cluster.0)
+                .bind(&now)
+                .bind(w.story.0)
+                .execute(&mut *tx)
+                .await
+                .ctx("inserting a cluster")?;
+            }
+            for m in &w.story_merged {
+                sqlx::query("UPDATE clusters SET story_id = ? WHERE story_id = ?")
+                    .bind(w.story.0)
+                    .bind(m.0)
                     .execute(&mut *tx)
                     .await
-                    .ctx("inserting a cluster")?;
+                    .ctx("merging stories")?;
+                sqlx::query(
+                    "UPDATE stories SET merged_into = ?1 WHERE story_id = ?2 OR merged_into = ?2",
+                )
+                .bind(w.story.0)
+                .bind(m.0)
+                .execute(&mut *tx)
+                .await
+                .ctx("merging stories")?;
+                sqlx::query(
+                    "INSERT OR REPLACE INTO story_merges (from_story, into_story, merged_at, by_article) VALUES (?, ?, ?, ?)",
+                )
+                .bind(m.0)
+                .bind(w.story.0)
+                .bind(&now)
+                .bind(w.article.0)
+                .execute(&mut *tx)
+                .await
+                .ctx("recording a story merge")?;
             }
             for m in &w.merged {
                 sqlx::query("UPDATE articles SET cluster_id = ? WHERE cluster_id = ?")
@@ -182,7 +251,7 @@ impl Store {
                 .ctx("updating an article")?;
             }
             sqlx::query(
-                "INSERT INTO article_versions (version_id, article_id, version, title, published, ingested_at, content_hash, body_kind, original, clean_text, words, simhash, sketch, line_hashes, matched_article, containment, hamming, searchable) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO article_versions (version_id, article_id, version, title, published, ingested_at, content_hash, body_kind, original, clean_text, words, simhash, sketch, line_hashes, matched_article, containment, hamming, searchable, story_features, story_vector, story_matched_article, story_similarity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(w.version_id.0)
             .bind(w.article.0)
@@ -202,21 +271,56 @@ impl Store {
             .bind(w.matched.map(|m| m.1))
             .bind(w.matched.map(|m| m.2 as i64))
             .bind(full_text)
+            .bind(w.story_features.as_deref().map(u32s_to_bytes))
+            .bind(w.story_vector.as_ref().map(StoryVector::to_bytes))
+            .bind(w.story_matched.map(|m| m.0.0))
+            .bind(w.story_matched.map(|m| m.1))
             .execute(&mut *tx)
             .await
             .ctx("inserting an article version")?;
             if full_text {
-                sqlx::query("INSERT INTO article_search (rowid, title, clean_text) VALUES (?, ?, ?)")
-                    .bind(w.article.0)
-                    .bind(&w.title)
-                    .bind(&w.clean_text)
-                    .execute(&mut *tx)
-                    .await
-                    .ctx("updating the search index")?;
+                sqlx::query(
+                    "INSERT INTO article_search (rowid, title, clean_text) VALUES (?, ?, ?)",
+                )
+                .bind(w.article.0)
+                .bind(&w.title)
+                .bind(&w.clean_text)
+                .execute(&mut *tx)
+                .await
+                .ctx("updating the search index")?;
             }
+        }
+        // Differences of every story the batch touched, computed on what the batch wrote.
+        let mut touched: BTreeSet<i64> = BTreeSet::new();
+        let mut gone: BTreeSet<i64> = BTreeSet::new();
+        for w in batch {
+            touched.insert(w.story.0);
+            gone.extend(w.story_merged.iter().map(|s| s.0));
+        }
+        for s in &gone {
+            sqlx::query("DELETE FROM story_facts WHERE story_id = ?")
+                .bind(s)
+                .execute(&mut *tx)
+                .await
+                .ctx("clearing merged story differences")?;
+        }
+        for &story in &touched {
+            refresh_story_facts(&mut tx, StoryId(story), &sql_time(Utc::now())).await?;
         }
         tx.commit().await.ctx("committing a batch")?;
         Ok(())
+    }
+
+    /// The current story of every live cluster.
+    pub async fn cluster_stories(&mut self) -> Result<Vec<(ClusterId, StoryId)>> {
+        let rows = sqlx::query("SELECT cluster_id, COALESCE(story_id, cluster_id) FROM clusters WHERE merged_into IS NULL")
+            .fetch_all(&mut self.writer)
+            .await
+            .ctx("reading cluster stories")?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (ClusterId(r.get(0)), StoryId(r.get(1))))
+            .collect())
     }
 
     /// The highest ids in use, so new ones continue after them.
@@ -252,7 +356,7 @@ impl Store {
     pub async fn for_each_stored(&mut self, mut f: impl FnMut(StoredArticle)) -> Result<()> {
         let mut rows = sqlx::query(
             "SELECT a.article_id, a.identity, a.source_id, a.cluster_id, v.version, v.content_hash,
-                    v.simhash, v.sketch, v.line_hashes
+                    v.simhash, v.sketch, v.line_hashes, v.published, v.story_features, v.story_vector
              FROM articles a JOIN article_versions v ON v.version_id = a.latest_version_id
              ORDER BY a.article_id",
         )
@@ -275,8 +379,80 @@ impl Store {
                     sketch,
                 },
                 line_hashes: hashes_from_bytes(&lines),
+                published: row
+                    .get::<Option<String>, _>(9)
+                    .and_then(|p| DateTime::parse_from_rfc3339(&p).ok())
+                    .map(|d| d.with_timezone(&Utc)),
+                story_features: row
+                    .get::<Option<Vec<u8>>, _>(10)
+                    .map(|b| u32s_from_bytes(&b)),
+                story_vector: row
+                    .get::<Option<Vec<u8>>, _>(11)
+                    .map(|b| StoryVector::from_bytes(&b)),
             });
         }
         Ok(())
     }
+}
+
+/// Recomputes the stored differences of one story from its members' clean texts.
+async fn refresh_story_facts(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    story: StoryId,
+    now: &str,
+) -> Result<()> {
+    let rows = sqlx::query(
+        "SELECT a.article_id, s.name, v.title, v.published, v.words, v.clean_text
+         FROM articles a
+         JOIN clusters c ON c.cluster_id = a.cluster_id
+         JOIN sources s ON s.source_id = a.source_id
+         JOIN article_versions v ON v.version_id = a.latest_version_id
+         WHERE c.story_id = ?1
+         ORDER BY ROW_NUMBER() OVER (PARTITION BY a.cluster_id, a.source_id ORDER BY v.words DESC), v.words DESC
+         LIMIT ?2",
+    )
+    .bind(story.0)
+    .bind(DIFFERENCE_MEMBERS)
+    .fetch_all(&mut **tx)
+    .await
+    .ctx("reading story members")?;
+    sqlx::query("DELETE FROM story_facts WHERE story_id = ?")
+        .bind(story.0)
+        .execute(&mut **tx)
+        .await
+        .ctx("clearing story differences")?;
+    let members: Vec<Member> = rows
+        .into_iter()
+        .map(|r| Member {
+            article: ArticleId(r.get(0)),
+            source: r.get(1),
+            title: r.get(2),
+            published: r.get(3),
+            words: r.get(4),
+            text: r.get(5),
+        })
+        .collect();
+    let sources: BTreeSet<&str> = members.iter().map(|m| m.source.as_str()).collect();
+    if sources.len() < 2 {
+        return Ok(());
+    }
+    for d in differences(&members) {
+        sqlx::query("INSERT INTO story_facts (story_id, kind, subject, source, value, detail) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(story.0)
+            .bind(&d.kind)
+            .bind(&d.subject)
+            .bind(&d.source)
+            .bind(&d.value)
+            .bind(&d.detail)
+            .execute(&mut **tx)
+            .await
+            .ctx("storing story differences")?;
+    }
+    sqlx::query("UPDATE stories SET updated_at = ? WHERE story_id = ?")
+        .bind(now)
+        .bind(story.0)
+        .execute(&mut **tx)
+        .await
+        .ctx("updating a story")?;
+    Ok(())
 }

@@ -1,0 +1,897 @@
+//! Per-source differences in a story: what each outlet reported, and where they disagree.
+//!
+//! In: the members of one story (source, title, clean text). Out: [`Difference`] rows, the
+//! content of the `story_differences` view:
+//!
+//! | kind | subject | value | detail |
+//! |---|---|---|---|
+//! | `figure` | what the number counts, e.g. `deaths (people)` | the number, e.g. `144` | how the source put it |
+//! | `conflict` | a subject on which sources give different values | that source's value | every value with its sources |
+//! | `name` | the most used spelling of a name | the spelling this source used | how often |
+//! | `quote` | the quote's first words | the quote | which sources carry it |
+//! | `unique` | `sentence` | a sentence no other source has | |
+//! | `canonical` | `canonical member` | the article id | the rule |
+//!
+//! Only clean text is read: reader comments and furniture were dropped by normalization and are
+//! never a source's reporting.
+
+use crate::diff::sentences;
+use crate::document::ArticleId;
+use crate::normalize::text::key_form;
+use crate::story::features::figure_value;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashSet};
+
+/// One member of a story, as the differences need it.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub article: ArticleId,
+    pub source: String,
+    pub title: Option<String>,
+    pub published: Option<String>,
+    pub words: i64,
+    pub text: String,
+}
+
+/// One row of `story_differences`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Difference {
+    pub kind: String,
+    pub subject: String,
+    pub source: Option<String>,
+    pub value: String,
+    pub detail: String,
+}
+
+/// The rule for the canonical member, as stored and shown.
+pub const CANONICAL_RULE: &str =
+    "earliest published (undated last), then fullest, then first stored";
+
+/// Index of the canonical member: earliest published, undated last, then most words, then first.
+pub fn canonical(members: &[Member]) -> Option<usize> {
+    (0..members.len()).min_by(|&a, &b| {
+        let (x, y) = (&members[a], &members[b]);
+        x.published
+            .is_none()
+            .cmp(&y.published.is_none())
+            .then(x.published.cmp(&y.published))
+            .then(y.words.cmp(&x.words))
+            .then(x.article.cmp(&y.article))
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures
+
+/// Words that put a bound on a number, kept with it ("more than 130").
+const QUALIFIERS: &[&str] = &[
+    "more than",
+    "fewer than",
+    "less than",
+    "at least",
+    "at most",
+    "up to",
+    "over",
+    "about",
+    "around",
+    "nearly",
+    "almost",
+    "some",
+    "approximately",
+    "roughly",
+    "estimated",
+    "an estimated",
+];
+
+/// Cue word stems and the category of figure they signal.
+const CUES: &[(&str, &str)] = &[
+    ("kill", "deaths"),
+    ("dead", "deaths"),
+    ("death", "deaths"),
+    ("died", "deaths"),
+    ("die", "deaths"),
+    ("lives", "deaths"),
+    ("murder", "deaths"),
+    ("fatalit", "deaths"),
+    ("toll", "deaths"),
+    ("injur", "injured"),
+    ("wound", "injured"),
+    ("hurt", "injured"),
+    ("contract", "recruits"),
+    ("enlist", "recruits"),
+    ("recruit", "recruits"),
+    ("signed", "recruits"),
+    ("signing", "recruits"),
+    ("sign", "recruits"),
+    ("volunteer", "recruits"),
+    ("mobili", "recruits"),
+    ("arrest", "arrests"),
+    ("detain", "arrests"),
+    ("custody", "arrests"),
+    ("evacuat", "evacuated"),
+    ("dollar", "money"),
+    ("euro", "money"),
+    ("ruble", "money"),
+    ("rouble", "money"),
+    ("pound", "money"),
+    ("percent", "percent"),
+];
+
+/// Nouns for people, counted as one thing ("16,000 citizens" and "16,000 people" agree).
+const PEOPLE: &[&str] = &[
+    "people",
+    "persons",
+    "citizens",
+    "volunteers",
+    "individuals",
+    "residents",
+    "men",
+    "russians",
+    "ukrainians",
+    "americans",
+    "candidates",
+    "recruits",
+    "servicemen",
+    "members",
+    "attendees",
+    "concertgoers",
+    "victims",
+    "others",
+];
+
+const TIME_UNITS: &[&str] = &[
+    "seconds", "minutes", "hours", "days", "weeks", "months", "years",
+];
+
+const MONTHS: &[&str] = &[
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+];
+
+/// Counted nouns that are not plurals in -s.
+const NOUNS: &[&str] = &["children", "police", "people", "personnel", "staff", "crew"];
+
+/// Words after a number that are not what it counts.
+const NOT_NOUNS: &[&str] = &[
+    "has",
+    "was",
+    "this",
+    "its",
+    "his",
+    "hers",
+    "theirs",
+    "ours",
+    "yours",
+    "is",
+    "as",
+    "us",
+    "pls",
+    "plus",
+    "less",
+    "across",
+    "thus",
+    "always",
+    "perhaps",
+    "whereas",
+    "besides",
+    "towards",
+    "afterwards",
+];
+
+/// A number in a sentence, with what it counts.
+#[derive(Debug, Clone, PartialEq)]
+struct Figure {
+    subject: String,
+    /// Canonical numeric value (digits, optional decimal point).
+    value: String,
+    qualifier: Option<&'static str>,
+    sentence: String,
+}
+
+fn strip(w: &str) -> &str {
+    w.trim_matches(|c: char| !c.is_alphanumeric())
+}
+
+fn display_number(v: &str) -> String {
+    let (int, frac) = match v.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (v, None),
+    };
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 && int.len() > 4 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if int.len() == 4
+        && !int.starts_with('0')
+        && int
+            .parse::<u32>()
+            .is_ok_and(|n| !(1900..=2100).contains(&n))
+    {
+        out = format!("{},{}", &int[..1], &int[1..]);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
+/// A figure's value as people write it: numbers with thousands separators, dates as they are.
+fn display_value(v: &str) -> String {
+    match v.split_once(' ') {
+        Some((n, unit)) if n.chars().all(|c| c.is_ascii_digit() || c == '.') => {
+            format!("{} {unit}", display_number(n))
+        }
+        Some(_) => v.to_string(),
+        None => display_number(v),
+    }
+}
+
+/// The figures of one sentence.
+fn figures_in(sentence: &str) -> Vec<Figure> {
+    let words: Vec<&str> = sentence.split_whitespace().collect();
+    let lower: Vec<String> = words.iter().map(|w| strip(w).to_lowercase()).collect();
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let token = strip(w);
+        let Some(value) = figure_value(token) else {
+            continue;
+        };
+        let next = lower.get(i + 1).map(String::as_str).unwrap_or("");
+        let prev = if i > 0 { lower[i - 1].as_str() } else { "" };
+        // Dates: "March 22", "22 March".
+        if MONTHS.contains(&next) || MONTHS.contains(&prev) {
+            let month = if MONTHS.contains(&next) { next } else { prev };
+            if value.len() <= 2 {
+                let mut m = month.to_string();
+                m[..1].make_ascii_uppercase();
+                out.push(Figure {
+                    subject: "date".into(),
+                    value: format!("{m} {value}"),
+                    qualifier: None,
+                    sentence: sentence.into(),
+                });
+            }
+            continue;
+        }
+        // Years and one-digit numbers say little on their own.
+        let n: f64 = value.parse().unwrap_or(0.0);
+        if (value.len() == 4 && (1900.0..=2100.0).contains(&n) && !token.contains(','))
+            || (value.len() == 1 && !value.contains('.'))
+        {
+            continue;
+        }
+        // What it counts: the next word, or the one after an adjective ("16,000 Russian citizens").
+        let mut noun = next.to_string();
+        if !noun.is_empty()
+            && words[i + 1]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_uppercase())
+            && let Some(n2) = lower.get(i + 2)
+            && PEOPLE.contains(&n2.as_str())
+        {
+            noun = n2.clone();
+        }
+        let unit = if next == "million" || next == "billion" {
+            Some(next)
+        } else {
+            None
+        };
+        let value = match unit {
+            Some("million") => format!("{value} million"),
+            Some("billion") => format!("{value} billion"),
+            _ => value,
+        };
+        let noun_kind = if PEOPLE.contains(&noun.as_str()) {
+            Some("people".to_string())
+        } else if TIME_UNITS.contains(&noun.as_str())
+            || TIME_UNITS.iter().any(|u| u.trim_end_matches('s') == noun)
+        {
+            Some(if noun.ends_with('s') {
+                noun.clone()
+            } else {
+                format!("{noun}s")
+            })
+        } else if NOUNS.contains(&noun.as_str())
+            || (noun.len() >= 4
+                && noun.ends_with('s')
+                && noun.chars().all(|c| c.is_alphabetic())
+                && !NOT_NOUNS.contains(&noun.as_str()))
+        {
+            Some(noun.clone())
+        } else {
+            None
+        };
+        // The category: the cue word nearest to the number, within the sentence.
+        let mut best: Option<(usize, &str)> = None;
+        for (j, l) in lower.iter().enumerate() {
+            if j == i {
+                continue;
+            }
+            if let Some(&(_, cat)) = CUES.iter().find(|(stem, _)| l.starts_with(stem)) {
+                let d = j.abs_diff(i);
+                if best.is_none_or(|(bd, _)| d < bd) {
+                    best = Some((d, cat));
+                }
+            }
+        }
+        let is_time = noun_kind
+            .as_deref()
+            .is_some_and(|k| TIME_UNITS.contains(&k));
+        let subject = match (best, noun_kind) {
+            (_, Some(k)) if is_time => format!("duration ({k})"),
+            (Some((_, cat)), Some(k)) => format!("{cat} ({k})"),
+            (Some((_, cat)), None) => cat.to_string(),
+            (None, Some(k)) => k,
+            (None, None) => "number".to_string(),
+        };
+        // A bound written before the number.
+        let before = lower[i.saturating_sub(2)..i].join(" ");
+        let qualifier = QUALIFIERS
+            .iter()
+            .copied()
+            .filter(|q| {
+                before == *q
+                    || before.ends_with(&format!(" {q}"))
+                    || (q.split(' ').count() == 1 && prev == *q)
+            })
+            .max_by_key(|q| q.len());
+        out.push(Figure {
+            subject,
+            value,
+            qualifier,
+            sentence: sentence.into(),
+        });
+    }
+    out
+}
+
+fn figure_rows(by_source: &BTreeMap<String, Vec<String>>, out: &mut Vec<Difference>) {
+    // source → figures
+    let mut figs: BTreeMap<&str, Vec<Figure>> = BTreeMap::new();
+    for (source, sents) in by_source {
+        let mut seen = HashSet::new();
+        for s in sents {
+            for f in figures_in(s) {
+                if seen.insert((f.subject.clone(), f.value.clone())) {
+                    figs.entry(source).or_default().push(f);
+                }
+            }
+        }
+    }
+    for (source, fs) in &figs {
+        for f in fs {
+            let value = display_value(&f.value);
+            let shown = match f.qualifier {
+                Some(q) => format!("{q} {value}"),
+                None => value.clone(),
+            };
+            out.push(Difference {
+                kind: "figure".into(),
+                subject: f.subject.clone(),
+                source: Some(source.to_string()),
+                value,
+                detail: format!("{shown}: {}", f.sentence),
+            });
+        }
+    }
+    // Conflicts: a subject two or more sources give a value for, each source one value, and the
+    // values differ. (A source giving several values for one subject reports several facts.)
+    let mut by_subject: BTreeMap<&str, BTreeMap<&str, Vec<&Figure>>> = BTreeMap::new();
+    for (source, fs) in &figs {
+        for f in fs {
+            if f.subject == "number" || f.subject == "date" {
+                continue;
+            }
+            by_subject
+                .entry(&f.subject)
+                .or_default()
+                .entry(source)
+                .or_default()
+                .push(f);
+        }
+    }
+    for (subject, sources) in by_subject {
+        if sources.len() < 2 || sources.values().any(|v| v.len() != 1) {
+            continue;
+        }
+        let mut values: BTreeMap<&str, Vec<(&str, Option<&str>)>> = BTreeMap::new();
+        for (source, fs) in &sources {
+            values
+                .entry(&fs[0].value)
+                .or_default()
+                .push((source, fs[0].qualifier));
+        }
+        if values.len() < 2 {
+            continue;
+        }
+        let mut groups: Vec<(String, Vec<&str>)> = values
+            .iter()
+            .map(|(v, srcs)| {
+                // Keep a bound in the label when every source for this value used the same one
+                // and it changes the meaning ("more than 130"); "at least" and "about" do not.
+                let q = srcs[0].1;
+                let label = match q {
+                    Some(q)
+                        if srcs.iter().all(|s| s.1 == Some(q))
+                            && matches!(
+                                q,
+                                "more than"
+                                    | "over"
+                                    | "fewer than"
+                                    | "less than"
+                                    | "up to"
+                                    | "at most"
+                            ) =>
+                    {
+                        format!("{q} {}", display_value(v))
+                    }
+                    _ => display_value(v),
+                };
+                (label, srcs.iter().map(|s| s.0).collect())
+            })
+            .collect();
+        groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
+        let summary = groups
+            .iter()
+            .map(|(label, srcs)| {
+                format!(
+                    "{label} ({} source{}: {})",
+                    srcs.len(),
+                    if srcs.len() == 1 { "" } else { "s" },
+                    srcs.join(", ")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        for (label, srcs) in &groups {
+            for s in srcs {
+                out.push(Difference {
+                    kind: "conflict".into(),
+                    subject: subject.to_string(),
+                    source: Some(s.to_string()),
+                    value: label.clone(),
+                    detail: summary.clone(),
+                });
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names
+
+/// A spelling key that folds the usual transliteration differences (c/k, y/i, ph/f).
+fn spelling_key(name: &str) -> String {
+    let l = name.to_lowercase();
+    let l = l.replace("ck", "k").replace("ph", "f");
+    let chars: Vec<char> = l.chars().collect();
+    let mut out = String::with_capacity(l.len());
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            'c' if chars.get(i + 1) != Some(&'h') => out.push('k'),
+            'y' => out.push('i'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Restricted Damerau–Levenshtein (optimal string alignment) distance.
+fn osa(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// Endings that make another word, not another spelling ("Russia"/"Russian", "Islamic"/"Islamist").
+const INFLECTIONS: &[(&str, &str)] = &[
+    ("", "s"),
+    ("", "es"),
+    ("", "n"),
+    ("", "an"),
+    ("", "ian"),
+    ("", "ns"),
+    ("", "ans"),
+    ("", "ians"),
+    ("a", "an"),
+    ("a", "ans"),
+    ("e", "ian"),
+    ("i", "ies"),
+    ("ik", "ist"),
+    ("ik", "ists"),
+    ("ism", "ist"),
+    ("iks", "ist"),
+    ("ri", "er"),
+    ("ri", "ers"),
+    ("e", "es"),
+    ("an", "ans"),
+    ("", "ese"),
+    ("", "ish"),
+    ("", "i"),
+    ("", "e"),
+    ("", "ed"),
+    ("", "er"),
+    ("", "ers"),
+];
+
+fn is_inflection(a: &str, b: &str) -> bool {
+    let p = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    let sa: String = a.chars().skip(p).collect();
+    let sb: String = b.chars().skip(p).collect();
+    INFLECTIONS
+        .iter()
+        .any(|(x, y)| (sa == *x && sb == *y) || (sa == *y && sb == *x))
+}
+
+/// Two names are spellings of one when their keys are within one edit (two for long names) and
+/// the difference is not an ending that makes another word.
+fn same_name(a: &str, b: &str) -> bool {
+    let (ka, kb) = (spelling_key(a), spelling_key(b));
+    if ka == kb {
+        return true;
+    }
+    let n = ka.chars().count().min(kb.chars().count());
+    let allowed = if n >= 8 { 2 } else { 1 };
+    n >= 4 && osa(&ka, &kb) <= allowed && !is_inflection(&ka, &kb)
+}
+
+/// Capitalised words inside sentences, as written (case kept), each with the capitalised word
+/// that follows it, if any ("Vladimir" → "Putin").
+fn name_spellings(text: &str) -> Vec<(String, Option<String>)> {
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
+    for sentence in sentences(text) {
+        let mut first = true;
+        let mut prev_name: Option<usize> = None;
+        for word in sentence.split_whitespace() {
+            let t = strip(word);
+            let t = t.split('\'').next().unwrap_or(t);
+            let starts_upper = t.chars().next().is_some_and(|c| c.is_uppercase());
+            let is_name = starts_upper
+                && t.chars().count() >= 2
+                && t.chars().skip(1).all(|c| c.is_lowercase());
+            if is_name && let Some(i) = prev_name {
+                out[i].1 = Some(t.to_string());
+            }
+            prev_name = None;
+            if !first && is_name && t.chars().count() >= 4 {
+                out.push((t.to_string(), None));
+                if !word.ends_with([',', '.', ';', ':']) {
+                    prev_name = Some(out.len() - 1);
+                }
+            }
+            if !t.is_empty() {
+                first = word.ends_with(':');
+            }
+        }
+    }
+    out
+}
+
+fn name_rows(texts: &BTreeMap<String, String>, out: &mut Vec<Difference>) {
+    // spelling → source → count, and spelling → the names that follow it
+    let mut uses: BTreeMap<String, BTreeMap<&str, usize>> = BTreeMap::new();
+    let mut followers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (source, text) in texts {
+        for (n, next) in name_spellings(text) {
+            if let Some(next) = next {
+                followers.entry(n.clone()).or_default().push(next);
+            }
+            *uses.entry(n).or_default().entry(source).or_default() += 1;
+        }
+    }
+    // Two first names that are always followed by different surnames name different people
+    // ("Vladimir Putin", "Volodymyr Zelenskyy").
+    let same_person = |a: &str, b: &str| match (followers.get(a), followers.get(b)) {
+        (Some(fa), Some(fb)) => fa.iter().any(|x| fb.iter().any(|y| same_name(x, y))),
+        _ => true,
+    };
+    let spellings: Vec<&String> = uses.keys().collect();
+    // Union-find over spellings.
+    let mut parent: Vec<usize> = (0..spellings.len()).collect();
+    fn find(p: &mut [usize], x: usize) -> usize {
+        let mut r = x;
+        while p[r] != r {
+            r = p[r];
+        }
+        p[x] = r;
+        r
+    }
+    for i in 0..spellings.len() {
+        for j in i + 1..spellings.len() {
+            if same_name(spellings[i], spellings[j]) && same_person(spellings[i], spellings[j]) {
+                let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+                parent[a] = b;
+            }
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..spellings.len() {
+        let r = find(&mut parent, i);
+        groups.entry(r).or_default().push(i);
+    }
+    for members in groups.values().filter(|m| m.len() > 1) {
+        // The name's subject: the spelling most sources use, then the most used.
+        let subject = members
+            .iter()
+            .max_by_key(|&&i| {
+                let u = &uses[spellings[i]];
+                (
+                    u.len(),
+                    u.values().sum::<usize>(),
+                    std::cmp::Reverse(spellings[i].clone()),
+                )
+            })
+            .map(|&i| spellings[i].clone())
+            .unwrap_or_default();
+        for &i in members {
+            for (source, n) in &uses[spellings[i]] {
+                out.push(Difference {
+                    kind: "name".into(),
+                    subject: subject.clone(),
+                    source: Some(source.to_string()),
+                    value: spellings[i].clone(),
+                    detail: format!("{n} time{}", if *n == 1 { "" } else { "s" }),
+                });
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quotes and unique sentences
+
+fn shingles3(text: &str) -> HashSet<String> {
+    let k = key_form(text);
+    let w: Vec<&str> = k.split(' ').filter(|s| !s.is_empty()).collect();
+    if w.len() < 3 {
+        return w.iter().map(|s| s.to_string()).collect();
+    }
+    w.windows(3).map(|x| x.join(" ")).collect()
+}
+
+fn containment(part: &HashSet<String>, whole: &HashSet<String>) -> f64 {
+    if part.is_empty() {
+        return 0.0;
+    }
+    part.iter().filter(|s| whole.contains(*s)).count() as f64 / part.len() as f64
+}
+
+fn quotes_in(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let parts: Vec<&str> = line.split('"').collect();
+        for (i, p) in parts.iter().enumerate() {
+            if i % 2 == 1 && i + 1 < parts.len() && p.split_whitespace().count() >= 6 {
+                out.push(p.trim().to_string());
+            }
+        }
+    }
+    out
+}
+
+/// A quote or sentence counts as carried by another source when this share of its word
+/// 3-grams is found there.
+const CARRIED: f64 = 0.5;
+
+fn quote_and_unique_rows(
+    by_source: &BTreeMap<String, Vec<String>>,
+    texts: &BTreeMap<String, String>,
+    out: &mut Vec<Difference>,
+) {
+    let shingled: BTreeMap<&str, HashSet<String>> = texts
+        .iter()
+        .map(|(s, t)| (s.as_str(), shingles3(t)))
+        .collect();
+    let sources: Vec<&str> = texts.keys().map(String::as_str).collect();
+    for (source, text) in texts {
+        let mut seen = HashSet::new();
+        for q in quotes_in(text) {
+            if !seen.insert(key_form(&q)) {
+                continue;
+            }
+            let sh = shingles3(&q);
+            let carriers: Vec<&str> = sources
+                .iter()
+                .copied()
+                .filter(|s| *s == source || containment(&sh, &shingled[s]) >= CARRIED)
+                .collect();
+            if carriers.len() < sources.len() {
+                let subject: String = q.split_whitespace().take(6).collect::<Vec<_>>().join(" ");
+                out.push(Difference {
+                    kind: "quote".into(),
+                    subject,
+                    source: Some(source.clone()),
+                    value: q.clone(),
+                    detail: format!(
+                        "carried by {} of {} sources: {}",
+                        carriers.len(),
+                        sources.len(),
+                        carriers.join(", ")
+                    ),
+                });
+            }
+        }
+    }
+    for (source, sents) in by_source {
+        let others: Vec<&HashSet<String>> = shingled
+            .iter()
+            .filter(|(s, _)| *s != source)
+            .map(|(_, v)| v)
+            .collect();
+        if others.is_empty() {
+            continue;
+        }
+        let mut seen = HashSet::new();
+        for s in sents {
+            if s.split_whitespace().count() < 6 || !seen.insert(key_form(s)) {
+                continue;
+            }
+            let sh = shingles3(s);
+            if others.iter().all(|o| containment(&sh, o) < CARRIED) {
+                out.push(Difference {
+                    kind: "unique".into(),
+                    subject: "sentence".into(),
+                    source: Some(source.clone()),
+                    value: s.clone(),
+                    detail: String::new(),
+                });
+            }
+        }
+    }
+}
+
+/// Computes the differences of a story. Members of one source are read together.
+pub fn differences(members: &[Member]) -> Vec<Difference> {
+    let mut out = Vec::new();
+    if let Some(c) = canonical(members) {
+        out.push(Difference {
+            kind: "canonical".into(),
+            subject: "canonical member".into(),
+            source: Some(members[c].source.clone()),
+            value: members[c].article.to_string(),
+            detail: CANONICAL_RULE.into(),
+        });
+    }
+    let mut texts: BTreeMap<String, String> = BTreeMap::new();
+    for m in members {
+        let t = texts.entry(m.source.clone()).or_default();
+        if !t.is_empty() {
+            t.push('\n');
+        }
+        t.push_str(&m.text);
+    }
+    let by_source: BTreeMap<String, Vec<String>> = texts
+        .iter()
+        .map(|(s, t)| (s.clone(), sentences(t)))
+        .collect();
+    if texts.len() >= 2 {
+        figure_rows(&by_source, &mut out);
+        name_rows(&texts, &mut out);
+        quote_and_unique_rows(&by_source, &texts, &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_know_what_they_count() {
+        let f = figures_in(
+            "The attack killed at least 114 people, and 16,000 citizens have signed contracts in 10 days since March 22.",
+        );
+        let got: Vec<(String, String, Option<&str>)> = f
+            .iter()
+            .map(|f| (f.subject.clone(), f.value.clone(), f.qualifier))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "deaths (people)".to_string(),
+                    "114".to_string(),
+                    Some("at least")
+                ),
+                ("recruits (people)".to_string(), "16000".to_string(), None),
+                ("duration (days)".to_string(), "10".to_string(), None),
+                ("date".to_string(), "March 22".to_string(), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn spelling_variants_group_but_inflections_do_not() {
+        for (a, b) in [
+            ("Crocus", "Krokus"),
+            ("Crocus", "Crokes"),
+            ("Crocus", "Crokos"),
+            ("Kyiv", "Kiev"),
+            ("Patrushev", "Petrushev"),
+            ("Peskov", "Peksov"),
+        ] {
+            assert!(same_name(a, b), "{a} {b}");
+        }
+        for (a, b) in [
+            ("Russia", "Russian"),
+            ("Islamic", "Islamist"),
+            ("Ministry", "Minister"),
+            ("Moscow", "Monday"),
+            ("Putin", "Patrushev"),
+        ] {
+            assert!(!same_name(a, b), "{a} {b}");
+        }
+    }
+
+    #[test]
+    fn conflicting_figures_are_reported() {
+        let m = |i: i64, s: &str, t: &str| Member {
+            article: ArticleId(i),
+            source: s.into(),
+            title: None,
+            published: None,
+            words: 10,
+            text: t.into(),
+        };
+        let rows = differences(&[
+            m(1, "A", "The attack killed 144 people."),
+            m(2, "B", "The attack took the lives of at least 144 people."),
+            m(3, "C", "The attack killed at least 114 people."),
+            m(4, "D", "ISIS murdered more than 130 people."),
+        ]);
+        let conflicts: Vec<&Difference> = rows.iter().filter(|d| d.kind == "conflict").collect();
+        assert_eq!(conflicts.len(), 4);
+        assert!(
+            conflicts[0].detail.starts_with(
+                "144 (2 sources: A, B); 114 (1 source: C); more than 130 (1 source: D)"
+            ),
+            "{}",
+            conflicts[0].detail
+        );
+    }
+}

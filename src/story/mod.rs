@@ -1,0 +1,394 @@
+//! Stories: clusters that report the same news in different words.
+//!
+//! In: each article that starts a new near-duplicate cluster, with its [`StoryFeatures`] and
+//! publication time. Out: a [`StoryAssignment`]: the story it joins or starts, and stories it
+//! shows to be one (a bridge merges them; the merge is recorded so old ids resolve). Copies that
+//! join an existing cluster simply share that cluster's story.
+//!
+//! Two articles are linked when the cosine similarity of their weighted feature vectors reaches
+//! `min_similarity` and they were published within `window_hours` of each other (articles without
+//! a date are not held to the window). A feature's weight is its count (log-scaled) times its
+//! inverse document frequency over the store's clusters, so words every story uses weigh little
+//! in any language; names and figures get extra weight, because a rewrite keeps them.
+
+pub mod differences;
+pub mod features;
+
+pub use crate::document::StoryId;
+use crate::document::{ArticleId, ClusterId};
+use chrono::{DateTime, Utc};
+use features::{Kind, StoryFeatures};
+use std::collections::HashMap;
+
+pub use features::extract;
+
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct StoryParams {
+    /// Cosine similarity at which two articles report the same news.
+    pub min_similarity: f64,
+    /// Articles further apart in time than this are never linked.
+    pub window_hours: i64,
+    /// Weight of a name relative to a plain term.
+    pub name_boost: f64,
+    /// Weight of a figure relative to a plain term.
+    pub figure_boost: f64,
+    /// Features kept per article for comparison (the heaviest).
+    pub vector_size: usize,
+    /// Candidates compared per article.
+    pub max_candidates: usize,
+}
+
+impl Default for StoryParams {
+    fn default() -> Self {
+        StoryParams {
+            min_similarity: 0.4,
+            window_hours: 72,
+            name_boost: 2.0,
+            figure_boost: 2.0,
+            vector_size: 64,
+            max_candidates: 64,
+        }
+    }
+}
+
+/// Document frequencies of features over the store's clusters.
+#[derive(Debug, Default)]
+pub struct Weights {
+    df: HashMap<u32, u32>,
+    docs: u32,
+}
+
+/// Pseudo-documents in which no feature occurs: keeps weights sane while the store is small.
+const PRIOR_DOCS: f64 = 50.0;
+
+impl Weights {
+    pub fn record(&mut self, features: &[u32]) {
+        self.docs += 1;
+        for &f in features {
+            *self.df.entry(f).or_default() += 1;
+        }
+    }
+
+    pub fn idf(&self, feature: u32) -> f64 {
+        let df = self.df.get(&feature).copied().unwrap_or(0) as f64;
+        ((self.docs as f64 + PRIOR_DOCS) / (df + 1.0)).ln().max(0.0)
+    }
+
+    pub fn docs(&self) -> u32 {
+        self.docs
+    }
+}
+
+/// A sparse weighted vector, sorted by feature, unit length.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoryVector(pub Vec<(u32, f32)>);
+
+impl StoryVector {
+    /// Weighs features and keeps the `size` heaviest, normalized to unit length.
+    pub fn build(f: &StoryFeatures, w: &Weights, p: &StoryParams) -> StoryVector {
+        let mut v: Vec<(u32, f32)> = f
+            .features
+            .iter()
+            .map(|&(id, kind, n)| {
+                let boost = match kind {
+                    Kind::Term => 1.0,
+                    Kind::Name => p.name_boost,
+                    Kind::Figure => p.figure_boost,
+                };
+                (id, ((1.0 + (n as f64).ln()) * w.idf(id) * boost) as f32)
+            })
+            .filter(|&(_, x)| x > 0.0)
+            .collect();
+        v.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        v.truncate(p.vector_size);
+        let norm = v.iter().map(|x| (x.1 as f64).powi(2)).sum::<f64>().sqrt() as f32;
+        if norm > 0.0 {
+            for x in &mut v {
+                x.1 /= norm;
+            }
+        }
+        v.sort_unstable_by_key(|x| x.0);
+        StoryVector(v)
+    }
+
+    pub fn cosine(&self, other: &StoryVector) -> f64 {
+        let (a, b) = (&self.0, &other.0);
+        let (mut i, mut j, mut s) = (0, 0, 0f64);
+        while i < a.len() && j < b.len() {
+            match a[i].0.cmp(&b[j].0) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    s += a[i].1 as f64 * b[j].1 as f64;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        s
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.0
+            .iter()
+            .flat_map(|(f, w)| f.to_le_bytes().into_iter().chain(w.to_le_bytes()))
+            .collect()
+    }
+
+    pub fn from_bytes(b: &[u8]) -> StoryVector {
+        StoryVector(
+            b.chunks_exact(8)
+                .map(|c| {
+                    (
+                        u32::from_le_bytes([c[0], c[1], c[2], c[3]]),
+                        f32::from_le_bytes([c[4], c[5], c[6], c[7]]),
+                    )
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Where a cluster-starting article went.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoryAssignment {
+    pub story: StoryId,
+    pub started: bool,
+    /// The article it was linked to, and how similar they are.
+    pub best: Option<(ArticleId, f64)>,
+    /// Stories merged into `story`.
+    pub merged: Vec<StoryId>,
+}
+
+struct Slot {
+    article: ArticleId,
+    story: StoryId,
+    published: Option<DateTime<Utc>>,
+    vector: StoryVector,
+}
+
+/// Postings walked per feature and lookup.
+const MAX_POSTINGS: usize = 256;
+
+/// The online story linker.
+pub struct Storyteller {
+    params: StoryParams,
+    weights: Weights,
+    slots: Vec<Slot>,
+    postings: HashMap<u32, Vec<u32>>,
+    stories: HashMap<StoryId, Vec<u32>>,
+}
+
+impl Storyteller {
+    pub fn new(params: StoryParams) -> Self {
+        Storyteller {
+            params,
+            weights: Weights::default(),
+            slots: Vec::new(),
+            postings: HashMap::new(),
+            stories: HashMap::new(),
+        }
+    }
+
+    pub fn params(&self) -> &StoryParams {
+        &self.params
+    }
+
+    pub fn weights(&self) -> &Weights {
+        &self.weights
+    }
+
+    /// Counts a cluster-starting article's features in the document frequencies.
+    pub fn record_features(&mut self, features: &[u32]) {
+        self.weights.record(features);
+    }
+
+    /// Puts back a stored cluster-starting article.
+    pub fn restore(
+        &mut self,
+        article: ArticleId,
+        story: StoryId,
+        published: Option<DateTime<Utc>>,
+        vector: StoryVector,
+    ) {
+        self.add(article, story, published, vector);
+    }
+
+    fn add(
+        &mut self,
+        article: ArticleId,
+        story: StoryId,
+        published: Option<DateTime<Utc>>,
+        vector: StoryVector,
+    ) {
+        let slot = self.slots.len() as u32;
+        for &(f, _) in &vector.0 {
+            self.postings.entry(f).or_default().push(slot);
+        }
+        self.slots.push(Slot {
+            article,
+            story,
+            published,
+            vector,
+        });
+        self.stories.entry(story).or_default().push(slot);
+    }
+
+    fn in_window(&self, a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> bool {
+        match (a, b) {
+            (Some(a), Some(b)) => (a - b).num_hours().abs() <= self.params.window_hours,
+            _ => true,
+        }
+    }
+
+    /// Stored articles linked to a vector, most similar first.
+    pub fn links(&self, vector: &StoryVector, published: Option<DateTime<Utc>>) -> Vec<(u32, f64)> {
+        let mut score: HashMap<u32, f64> = HashMap::new();
+        for &(f, w) in &vector.0 {
+            if let Some(list) = self.postings.get(&f) {
+                for &s in list.iter().rev().take(MAX_POSTINGS) {
+                    *score.entry(s).or_default() += w as f64;
+                }
+            }
+        }
+        let mut cands: Vec<(u32, f64)> = score.into_iter().collect();
+        cands.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        cands.truncate(self.params.max_candidates);
+        let mut out: Vec<(u32, f64)> = cands
+            .into_iter()
+            .filter(|&(s, _)| self.in_window(published, self.slots[s as usize].published))
+            .map(|(s, _)| (s, vector.cosine(&self.slots[s as usize].vector)))
+            .filter(|&(_, c)| c >= self.params.min_similarity)
+            .collect();
+        out.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        out
+    }
+
+    /// Builds the vector of a new article with the current weights.
+    pub fn vector(&self, features: &StoryFeatures) -> StoryVector {
+        StoryVector::build(features, &self.weights, &self.params)
+    }
+
+    /// Links an article that started cluster `cluster` to a story.
+    pub fn assign(
+        &mut self,
+        article: ArticleId,
+        cluster: ClusterId,
+        published: Option<DateTime<Utc>>,
+        vector: StoryVector,
+    ) -> StoryAssignment {
+        let links = self.links(&vector, published);
+        let mut stories: Vec<StoryId> = Vec::new();
+        for &(s, _) in &links {
+            let st = self.slots[s as usize].story;
+            if !stories.contains(&st) {
+                stories.push(st);
+            }
+        }
+        let Some(&first) = stories.iter().min() else {
+            let story = StoryId(cluster.0);
+            self.add(article, story, published, vector);
+            return StoryAssignment {
+                story,
+                started: true,
+                best: None,
+                merged: Vec::new(),
+            };
+        };
+        // The oldest story survives; the others merge into it.
+        let merged: Vec<StoryId> = stories.iter().copied().filter(|&s| s != first).collect();
+        self.merge(first, &merged);
+        let best = links
+            .first()
+            .map(|&(s, c)| (self.slots[s as usize].article, c));
+        self.add(article, first, published, vector);
+        let mut merged = merged;
+        merged.sort();
+        StoryAssignment {
+            story: first,
+            started: false,
+            best,
+            merged,
+        }
+    }
+
+    /// Merges stories into `into` (a cluster merge showed them to be one).
+    pub fn merge(&mut self, into: StoryId, from: &[StoryId]) {
+        for &m in from {
+            if m == into {
+                continue;
+            }
+            if let Some(slots) = self.stories.remove(&m) {
+                for &s in &slots {
+                    self.slots[s as usize].story = into;
+                }
+                self.stories.entry(into).or_default().extend(slots);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn features(ids: &[u32]) -> StoryFeatures {
+        StoryFeatures {
+            features: ids.iter().map(|&i| (i, Kind::Name, 1)).collect(),
+        }
+    }
+
+    #[test]
+    fn an_article_linking_two_stories_merges_them_into_the_older() {
+        let mut t = Storyteller::new(StoryParams {
+            min_similarity: 0.3,
+            ..StoryParams::default()
+        });
+        let a = t.vector(&features(&[1, 2, 3, 4]));
+        let b = t.vector(&features(&[11, 12, 13, 14]));
+        let r1 = t.assign(ArticleId(1), ClusterId(1), None, a);
+        let r2 = t.assign(ArticleId(2), ClusterId(2), None, b);
+        assert!(r1.started && r2.started);
+        assert_ne!(r1.story, r2.story);
+        // Half of each: similar enough to both.
+        let c = t.vector(&features(&[1, 2, 11, 12]));
+        let r3 = t.assign(ArticleId(3), ClusterId(3), None, c);
+        assert_eq!(r3.story, StoryId(1));
+        assert_eq!(r3.merged, vec![StoryId(2)]);
+        // An unrelated article starts its own story.
+        let d = t.vector(&features(&[21, 22, 23, 24]));
+        assert!(t.assign(ArticleId(4), ClusterId(4), None, d).started);
+    }
+
+    #[test]
+    fn articles_outside_the_window_are_not_linked() {
+        let mut t = Storyteller::new(StoryParams::default());
+        let day =
+            |d: i64| Some(DateTime::<Utc>::from_timestamp(1_700_000_000 + d * 86_400, 0).unwrap());
+        let v = t.vector(&features(&[1, 2, 3, 4]));
+        t.assign(ArticleId(1), ClusterId(1), day(0), v.clone());
+        assert!(
+            t.assign(ArticleId(2), ClusterId(2), day(10), v.clone())
+                .started,
+            "ten days later"
+        );
+        assert_eq!(
+            t.assign(ArticleId(3), ClusterId(3), day(1), v).story,
+            StoryId(1),
+            "a day later"
+        );
+    }
+
+    #[test]
+    fn vectors_round_trip_and_cosine_is_one_for_self() {
+        let f = extract(
+            Some("Russia claims recruits"),
+            ["The Defence Ministry said 16,000 people signed contracts."],
+        );
+        let w = Weights::default();
+        let v = StoryVector::build(&f, &w, &StoryParams::default());
+        assert!((v.cosine(&v) - 1.0).abs() < 1e-5);
+        assert_eq!(StoryVector::from_bytes(&v.to_bytes()), v);
+    }
+}

@@ -1,0 +1,221 @@
+//! Stories: the five seed reports of one Defence Ministry statement become one story of five
+//! sources, whatever the order and whatever else is in the store, and the story shows where the
+//! sources differ.
+
+mod common;
+
+use common::{TestDb, shared_dir};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn seeds(shared: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(shared.join("corpus/seeds"))
+        .expect("seeds folder")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    v.sort();
+    assert_eq!(v.len(), 5);
+    v
+}
+
+/// The 181 gold texts of the extraction benchmark, one JSON Lines file each (so they can be
+/// interleaved with the seeds in any order).
+fn distractors(shared: &Path, db: &TestDb) -> Vec<PathBuf> {
+    let gt: Value = serde_json::from_str(
+        &std::fs::read_to_string(shared.join("bench/extraction/ground-truth.json"))
+            .expect("ground truth"),
+    )
+    .expect("JSON");
+    let mut entries: Vec<(&String, &Value)> = gt.as_object().expect("object").iter().collect();
+    entries.sort_by_key(|e| e.0);
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, (id, v))| {
+            let p = db.file(&format!("d{i:03}.jsonl"));
+            let rec = serde_json::json!({"id": id, "url": v["url"], "text": v["articleBody"]});
+            std::fs::write(&p, format!("{rec}\n")).expect("writing");
+            p
+        })
+        .collect()
+}
+
+fn seed_story(db: &TestDb) -> Value {
+    let stories = db.run_json(&["stories", "--json", "--limit", "1000"]);
+    let with_seeds: Vec<&Value> = stories
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|s| s["sources"].as_i64() == Some(5) && s["size"].as_i64() == Some(5))
+        .collect();
+    assert_eq!(
+        with_seeds.len(),
+        1,
+        "one story of five sources: {stories:#}"
+    );
+    let id = with_seeds[0]["story_id"].to_string();
+    db.run_json(&["story", &id, "--json"])
+}
+
+fn sources_of(story: &Value) -> Vec<String> {
+    let mut v: Vec<String> = story["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|m| m["source"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn the_seeds_are_one_story_of_five_sources_and_their_differences_show() {
+    let Some(shared) = shared_dir() else { return };
+    let db = TestDb::new();
+    let paths = seeds(&shared);
+    let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    db.ingest(&refs);
+    let story = seed_story(&db);
+    assert_eq!(story["sources"], 5);
+    // No two seeds share a near-duplicate cluster: they are rewrites.
+    let mut clusters: Vec<i64> = story["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["cluster_id"].as_i64().unwrap())
+        .collect();
+    clusters.sort();
+    clusters.dedup();
+    assert_eq!(clusters.len(), 5);
+
+    // The death toll: 144 in three sources, 114 in one, "more than 130" in one.
+    let deaths = story["conflicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["subject"].as_str().unwrap().starts_with("deaths"))
+        .unwrap_or_else(|| panic!("a death-toll conflict: {:#}", story["conflicts"]));
+    let counts: Vec<(String, usize)> = deaths["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["value"].as_str().unwrap().to_string(),
+                v["sources"].as_array().unwrap().len(),
+            )
+        })
+        .collect();
+    assert!(counts.contains(&("144".into(), 3)), "{counts:?}");
+    assert!(counts.contains(&("114".into(), 1)), "{counts:?}");
+    assert!(counts.contains(&("more than 130".into(), 1)), "{counts:?}");
+
+    // The venue's five spellings are one name.
+    let venue = story["names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| {
+            n["spellings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["value"] == "Krokus")
+        })
+        .expect("a name group with Krokus");
+    let spellings: Vec<&str> = venue["spellings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["value"].as_str().unwrap())
+        .collect();
+    for s in ["Crocus", "Krokus", "Crokus", "Crokes", "Crokos"] {
+        assert!(spellings.contains(&s), "{s} in {spellings:?}");
+    }
+    assert_eq!(venue["name"], "Crocus");
+
+    // Figures three or more sources agree on.
+    let figure_sources = |value: &str| -> usize {
+        story["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["value"] == value)
+            .map(|f| f["sources"].as_array().unwrap().len())
+            .max()
+            .unwrap_or(0)
+    };
+    assert!(figure_sources("16,000") >= 3);
+    assert!(figure_sources("1,700") >= 3);
+    assert!(figure_sources("100,000") >= 3);
+
+    // Reader comments are never reporting.
+    let all = serde_json::to_string(&story).unwrap();
+    for comment in [
+        "18-20 minutes",
+        "6500 attendee",
+        "Pootin",
+        "Nog meer kanonnenvlees",
+    ] {
+        assert!(
+            !all.contains(comment),
+            "{comment:?} from seed 000's comments appears in the story"
+        );
+    }
+    // The differences are in the database for SQL users, through the stable view.
+    let id = story["story_id"].as_i64().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let conflicts: i64 = rt.block_on(async {
+        let pool = db.pool().await;
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM story_differences WHERE story_id = ? AND kind = 'conflict'",
+        )
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+    });
+    assert_eq!(conflicts, 5, "one conflict row per source");
+    let text = db.run_ok(&["story", &id.to_string()]);
+    assert!(text.contains("more than 130"), "{text}");
+    assert!(text.contains("Krokus"), "{text}");
+}
+
+#[test]
+fn the_seed_story_is_the_same_among_distractors_in_any_order() {
+    let Some(shared) = shared_dir() else { return };
+    let seeds = seeds(&shared);
+    let mut expected: Vec<String> = seeds
+        .iter()
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    expected.sort();
+    for order in 0..4u64 {
+        let db = TestDb::new();
+        let mut paths = distractors(&shared, &db);
+        paths.extend(seeds.iter().cloned());
+        match order {
+            0 => {}
+            1 => paths.reverse(),
+            seed => {
+                // A fixed shuffle (xorshift), so a failure can be replayed.
+                let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+                for i in (1..paths.len()).rev() {
+                    s ^= s << 13;
+                    s ^= s >> 7;
+                    s ^= s << 17;
+                    paths.swap(i, (s % (i as u64 + 1)) as usize);
+                }
+            }
+        }
+        let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+        db.ingest(&refs);
+        let story = seed_story(&db);
+        assert_eq!(
+            sources_of(&story),
+            expected,
+            "order {order}: the seed story holds exactly the seeds"
+        );
+    }
+}
