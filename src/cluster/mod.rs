@@ -14,7 +14,7 @@
 mod anchors;
 mod simindex;
 
-pub use anchors::{AnchorIndex, MAX_POSTINGS};
+pub use anchors::{AnchorHasher, AnchorIndex, MAX_POSTINGS};
 pub use simindex::SimhashIndex;
 
 use crate::document::{ArticleId, ClusterId};

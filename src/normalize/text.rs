@@ -105,9 +105,9 @@ const ASCII_CLASS: [u8; 128] = {
 fn clean_ascii(line: &[u8]) -> String {
     // Most lines need nothing done: no control characters, tabs or backquotes, and single
     // spaces between words only.
-    let odd = line
-        .iter()
-        .fold(false, |acc, &b| acc | (b < b' ') | (b == 0x7f) | (b == b'`'));
+    let odd = line.iter().fold(false, |acc, &b| {
+        acc | (b < b' ') | (b == 0x7f) | (b == b'`')
+    });
     let doubled = line
         .iter()
         .zip(line.iter().skip(1))
@@ -298,7 +298,9 @@ mod tests {
             "\u{201c}", "\u{2014}", "\u{2026}", "\u{fb01}", "\u{200b}", "\u{ad}", "中", "١",
         ];
         let mut st = 7u64;
-        let mut lines: Vec<String> = (0..128u8).map(|b| format!("x{}y 1{}2", b as char, b as char)).collect();
+        let mut lines: Vec<String> = (0..128u8)
+            .map(|b| format!("x{}y 1{}2", b as char, b as char))
+            .collect();
         for i in 0..20_000 {
             let mut line = String::new();
             for _ in 0..i % 13 {

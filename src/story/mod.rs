@@ -14,11 +14,13 @@
 pub mod differences;
 pub mod features;
 
+use crate::cluster::AnchorHasher;
 pub use crate::document::StoryId;
 use crate::document::{ArticleId, ClusterId};
 use chrono::{DateTime, Utc};
 use features::{Kind, StoryFeatures};
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 pub use features::extract;
 
@@ -168,8 +170,12 @@ struct Slot {
     vector: StoryVector,
 }
 
-/// Postings walked per feature and lookup.
-const MAX_POSTINGS: usize = 256;
+/// Postings walked per feature and lookup (the newest).
+const MAX_POSTINGS: usize = 128;
+
+/// Features of a new article looked up in the index (its heaviest): light features are shared by
+/// many articles and add candidates, not evidence.
+const QUERY_FEATURES: usize = 24;
 
 /// The online story linker.
 pub struct Storyteller {
@@ -243,18 +249,30 @@ impl Storyteller {
     }
 
     /// Stored articles linked to a vector, most similar first.
+    ///
+    /// Candidates are the stored articles sharing the vector's [`QUERY_FEATURES`] heaviest
+    /// features (the newest [`MAX_POSTINGS`] of each); the best `max_candidates` of them by shared
+    /// weight are checked on the full cosine.
     pub fn links(&self, vector: &StoryVector, published: Option<DateTime<Utc>>) -> Vec<(u32, f64)> {
-        let mut score: HashMap<u32, f64> = HashMap::new();
-        for &(f, w) in &vector.0 {
+        let mut query: Vec<(u32, f32)> = vector.0.clone();
+        if query.len() > QUERY_FEATURES {
+            query.select_nth_unstable_by(QUERY_FEATURES - 1, |a, b| b.1.total_cmp(&a.1));
+            query.truncate(QUERY_FEATURES);
+        }
+        let mut score: HashMap<u32, f32, BuildHasherDefault<AnchorHasher>> = HashMap::default();
+        for &(f, w) in &query {
             if let Some(list) = self.postings.get(&f) {
                 for &s in list.iter().rev().take(MAX_POSTINGS) {
-                    *score.entry(s).or_default() += w as f64;
+                    *score.entry(s).or_default() += w;
                 }
             }
         }
-        let mut cands: Vec<(u32, f64)> = score.into_iter().collect();
-        cands.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        cands.truncate(self.params.max_candidates);
+        let mut cands: Vec<(u32, f32)> = score.into_iter().collect();
+        let k = self.params.max_candidates.min(cands.len());
+        if k > 0 && k < cands.len() {
+            cands.select_nth_unstable_by(k - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            cands.truncate(k);
+        }
         let mut out: Vec<(u32, f64)> = cands
             .into_iter()
             .filter(|&(s, _)| self.in_window(published, self.slots[s as usize].published))
