@@ -254,9 +254,9 @@ fn main() {
                     // A run of 1-4 consecutive paragraphs from somewhere in the corpus.
                     let run = rng.between(1, 4) as usize;
                     let at = rng.below((pool.len() - run) as u64) as usize;
-                    for p in at..at + run {
+                    for (p, text) in pool.iter().enumerate().skip(at).take(run) {
                         picked.push(p as u32);
-                        len += pool[p].len() + 1;
+                        len += text.len() + 1;
                     }
                 }
                 let source = rng.below(SOURCES);

@@ -398,7 +398,7 @@ pub fn make_copy(
     let n = orig.paragraphs.len();
     let keep = if plan.truncate {
         let share: f64 = rng.random_range(0.6..=0.9);
-        ((n as f64 * share).round() as usize).clamp((n * 6).div_ceil(10), n - 1)
+        ((n as f64 * share) as usize).clamp((n * 6).div_ceil(10), n * 9 / 10)
     } else {
         n
     };
