@@ -13,7 +13,11 @@ fn main() {
     for line in f.lines() {
         let line = line.unwrap();
         let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-        let id = v["id"].as_str().unwrap_or("").to_string();
+        let id = v["id"]
+            .as_str()
+            .or(v["url"].as_str())
+            .unwrap_or("")
+            .to_string();
         if !want.contains(&&id) {
             continue;
         }

@@ -26,7 +26,13 @@ ALTER TABLE article_versions ADD COLUMN story_similarity REAL;
 
 CREATE INDEX clusters_by_story ON clusters(story_id);
 
--- Per-source differences, recomputed whenever a story changes.
+-- Stories changed since their differences were last computed (the work queue of
+-- `Store::refresh_stories`, which runs after each ingest and survives a crash).
+CREATE TABLE stories_dirty (
+    story_id INTEGER PRIMARY KEY
+);
+
+-- Per-source differences, recomputed after a story changes.
 CREATE TABLE story_facts (
     story_id  INTEGER NOT NULL REFERENCES stories(story_id),
     kind      TEXT NOT NULL,

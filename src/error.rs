@@ -32,6 +32,8 @@ pub enum Error {
     Config { path: String, message: String },
     #[error("{0}")]
     NotFound(String),
+    #[error("{0}")]
+    Busy(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -153,7 +153,6 @@ async fn readers_never_see_a_locked_database_during_an_ingest() {
 /// either stores all its documents or refuses up front with a message saying why, and never
 /// fails halfway on a constraint.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "src bug: Pipeline::open reads the id counters (articles, versions, clusters, sources) once, so a second `newsdedup ingest` on the same database allocates the same ids and fails mid-way with \"UNIQUE constraint failed: sources.source_id\" (or articles.article_id)"]
 async fn two_ingests_at_once_both_store_everything_or_one_refuses_cleanly() {
     let db = TestDb::new();
     let small = db.file("wire.jsonl");

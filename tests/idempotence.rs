@@ -252,7 +252,6 @@ async fn a_changed_text_at_the_same_url_is_version_2_and_version_1_is_kept() {
 }
 
 #[tokio::test]
-#[ignore = "src bug: Pipeline::accept compares a document's content hash with the latest stored version only, so re-running an export that holds two versions of one URL stores both texts again as versions 3 and 4"]
 async fn an_export_with_two_versions_of_one_url_adds_nothing_when_run_again() {
     let db = TestDb::new();
     let orig = &originals()[0];
@@ -312,7 +311,6 @@ async fn a_second_run_restores_clusters_from_the_store() {
 }
 
 #[tokio::test]
-#[ignore = "src bug: Clusterer::assign excludes the article's own slot, so a new version of an article that matches no other article starts a new cluster; the old cluster is left empty and `newsdedup cluster OLD_ID` fails with \"has no articles\""]
 async fn a_new_version_keeps_its_cluster_id() {
     let db = TestDb::new();
     let orig = &originals()[0];

@@ -9,7 +9,6 @@ use sqlx::Row;
 use std::collections::HashMap;
 
 #[tokio::test]
-#[ignore = "src bug: a short text's sketch may hold no anchor (ANCHOR_RATE = 4 over ~10-25 sketch entries), leaving simhash within max_hamming = 3 as the only way to find it, and one changed word moves a 60-150-word text's simhash by 4-13 bits: such copies start their own cluster"]
 async fn short_briefs_with_one_word_changed_join_their_original() {
     let db = TestDb::new();
     let input = db.file("briefs.jsonl");

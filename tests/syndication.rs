@@ -389,7 +389,6 @@ async fn five_stories_in_one_site_wrapper_stay_five_clusters_and_the_wrapper_is_
 
 /// Cookie banners as sites really word them run to 15–40 words; the diff must not show them.
 #[tokio::test]
-#[ignore = "src bug: cookie notices longer than 14 words are kept as text (normalize/boilerplate.rs: the \"we use cookies\" rules are LEADING, capped at LEADING_MAX_WORDS = 14, and CONTAINED has no cookie phrase)"]
 async fn long_cookie_notices_are_outlet_furniture() {
     let originals = originals();
     let orig = &originals[3];
@@ -438,7 +437,6 @@ async fn long_cookie_notices_are_outlet_furniture() {
 /// learned as the site's boilerplate, the headline is again the first line, and it is the title,
 /// not a sentence of the text.
 #[tokio::test]
-#[ignore = "src bug: pipeline::prepare drops a text's first line when it repeats the title before Pipeline::accept drops the source's learned boilerplate, so a headline behind a learned slogan stays in clean_text and shows as an added sentence"]
 async fn headline_behind_learned_site_boilerplate_is_not_text() {
     let originals = originals();
     let records: Vec<Value> = originals

@@ -20,6 +20,7 @@ pub use simindex::SimhashIndex;
 use crate::document::{ArticleId, ClusterId};
 use crate::fingerprint::{Fingerprint, Simhash, Sketch};
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 /// The thresholds of near-duplicate matching (see docs/BENCHMARKS.md for how they were chosen).
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
@@ -76,6 +77,19 @@ pub struct Assignment {
     pub best: Option<Match>,
     /// Clusters found to be the same as `cluster` and merged into it.
     pub merged: Vec<ClusterId>,
+}
+
+/// Below this many sketch entries a text indexes (and looks up) every entry, not just its
+/// anchors: a brief of 60 words has ~15 entries and could otherwise have no anchor at all.
+const SHORT_SKETCH: usize = 48;
+
+/// The keys a sketch is indexed and looked up under.
+fn index_keys(sketch: &Sketch) -> Box<dyn Iterator<Item = u32> + '_> {
+    if sketch.len() < SHORT_SKETCH {
+        Box::new(sketch.values().iter().copied())
+    } else {
+        Box::new(sketch.anchors())
+    }
 }
 
 /// Members compared when checking that an article fits a cluster, or two clusters each other.
@@ -151,7 +165,7 @@ impl Clusterer {
         }
         let slot = self.slots.len() as u32;
         self.simhash.insert(fp.simhash, slot);
-        for a in fp.sketch.anchors() {
+        for a in index_keys(&fp.sketch) {
             self.anchors.insert(a, slot);
         }
         self.slots.push(Slot {
@@ -217,8 +231,8 @@ impl Clusterer {
     /// Finds the stored articles a fingerprint matches, best first, as (slot, match).
     pub fn matches(&self, article: ArticleId, fp: &Fingerprint) -> Vec<(u32, Match)> {
         let own = self.by_article.get(&article).copied();
-        let mut hits: HashMap<u32, u32> = HashMap::new();
-        for a in fp.sketch.anchors() {
+        let mut hits: HashMap<u32, u32, BuildHasherDefault<AnchorHasher>> = HashMap::default();
+        for a in index_keys(&fp.sketch) {
             self.anchors
                 .for_each(a, |s| *hits.entry(s).or_default() += 1);
         }
@@ -309,7 +323,9 @@ impl Clusterer {
     /// into that one when their members overlap each other too (two partial copies of one
     /// original do; two articles a digest reprints side by side do not).
     pub fn assign(&mut self, article: ArticleId, fp: &Fingerprint) -> Assignment {
+        let mut previous = None;
         if let Some(old) = self.by_article.remove(&article) {
+            previous = Some(self.slots[old as usize].cluster);
             self.retire(old);
         }
         let found = self.matches(article, fp);
@@ -323,6 +339,16 @@ impl Clusterer {
         }
         clusters.retain(|&(c, _)| self.fits(fp, c));
         let Some(&(mut target, best)) = clusters.first() else {
+            // A new version that matches nothing keeps its cluster when it was alone there.
+            if let Some(c) = previous.filter(|c| !self.members.contains_key(c)) {
+                self.add(article, c, fp);
+                return Assignment {
+                    cluster: c,
+                    started: false,
+                    best: None,
+                    merged: Vec::new(),
+                };
+            }
             let cluster = ClusterId(self.next_cluster);
             self.next_cluster += 1;
             self.add(article, cluster, fp);

@@ -148,6 +148,14 @@ const LINK_MAX_WORDS: usize = 30;
 
 /// Lines that are furniture when they *contain* one of these (key form) and are short.
 const CONTAINED: &[&str] = &[
+    "use cookies",
+    "uses cookies",
+    "cookie policy",
+    "accept cookies",
+    "accept all cookies",
+    "cookie settings",
+    "by continuing to browse",
+    "by continuing to use this",
     "become our patron",
     "become a patron",
     "support our journalism",

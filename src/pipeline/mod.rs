@@ -42,6 +42,8 @@ pub struct Prepared {
     /// The clean title.
     pub title: Option<String>,
     pub text: NormalizedText,
+    /// Key hash of the clean title: a first line repeating it is dropped from the text.
+    pub title_key: Option<u64>,
 }
 
 /// Extracts and normalizes one document. Pure: safe to run on any thread.
@@ -72,14 +74,11 @@ pub fn prepare(origin: Origin, mut doc: Document) -> std::result::Result<Prepare
         .as_deref()
         .map(clean_line)
         .filter(|t| !t.is_empty());
-    let mut text = normalize(&plain);
-    // Texts often repeat their headline as the first line.
-    if let (Some(t), Some(first)) = (&title, text.paragraphs.first())
-        && xxh3_64(key_form(t).as_bytes()) == first.key_hash
-    {
-        text.paragraphs.remove(0);
-    }
-    if text.paragraphs.is_empty() {
+    let text = normalize(&plain);
+    // A text that is only its headline has nothing to store.
+    let title_key = title.as_deref().map(|t| xxh3_64(key_form(t).as_bytes()));
+    let only_title = text.paragraphs.len() == 1 && Some(text.paragraphs[0].key_hash) == title_key;
+    if text.paragraphs.is_empty() || only_title {
         return Err(reject(
             "no text left after removing markup, furniture and comments",
         ));
@@ -96,6 +95,7 @@ pub fn prepare(origin: Origin, mut doc: Document) -> std::result::Result<Prepare
         content_hash: h.digest(),
         title,
         text,
+        title_key,
         doc,
     })
 }
@@ -157,7 +157,8 @@ impl Summary {
 struct Known {
     article: ArticleId,
     version: i64,
-    content_hash: u64,
+    /// Content hashes of every stored version: a text seen before is not stored again.
+    content_hashes: Vec<u64>,
 }
 
 /// The sequential half of the pipeline, owning the store's writer.
@@ -220,11 +221,20 @@ impl Pipeline {
                     Known {
                         article: a.article,
                         version: a.version,
-                        content_hash: a.content_hash,
+                        content_hashes: vec![a.content_hash],
                     },
                 );
             })
             .await?;
+        // Older versions' content hashes, so an export holding several versions of one URL adds
+        // nothing when it is ingested again.
+        let identity_of: HashMap<ArticleId, u64> =
+            known.iter().map(|(&h, k)| (k.article, h)).collect();
+        for (article, hash) in store.older_version_hashes().await? {
+            if let Some(k) = identity_of.get(&article).and_then(|h| known.get_mut(h)) {
+                k.content_hashes.push(hash);
+            }
+        }
         tracing::debug!(
             articles = known.len(),
             sources = sources.len(),
@@ -284,7 +294,7 @@ impl Pipeline {
     /// Takes one prepared document, in arrival order, and queues its write.
     pub fn accept(&mut self, p: Prepared, now: DateTime<Utc>) -> Outcome {
         let (article, version, is_new) = match self.known.get(&p.identity_hash) {
-            Some(k) if k.content_hash == p.content_hash => {
+            Some(k) if k.content_hashes.contains(&p.content_hash) => {
                 return Outcome::Unchanged { article: k.article };
             }
             Some(k) => (k.article, k.version + 1, false),
@@ -303,11 +313,15 @@ impl Pipeline {
             .iter()
             .filter(|para| !self.learned.is_boilerplate(source, para.key_hash))
             .collect();
-        let kept = if kept.is_empty() {
+        let mut kept: Vec<_> = if kept.is_empty() {
             p.text.paragraphs.iter().collect()
         } else {
             kept
         };
+        // Texts often repeat their headline as the first line (after the source's boilerplate).
+        if kept.len() > 1 && Some(kept[0].key_hash) == p.title_key {
+            kept.remove(0);
+        }
         let mut line_hashes: Vec<u64> = p
             .text
             .paragraphs
@@ -391,14 +405,13 @@ impl Pipeline {
                 .push(assignment.cluster);
         }
 
-        self.known.insert(
-            p.identity_hash,
-            Known {
-                article,
-                version,
-                content_hash: p.content_hash,
-            },
-        );
+        let known = self.known.entry(p.identity_hash).or_insert(Known {
+            article,
+            version,
+            content_hashes: Vec::new(),
+        });
+        known.version = version;
+        known.content_hashes.push(p.content_hash);
         let version_id = VersionId(self.next_version);
         self.next_version += 1;
         let outcome = match (is_new, assignment.best) {
@@ -461,9 +474,15 @@ impl Pipeline {
         self.store.write_batch(&batch).await
     }
 
-    /// Flushes and closes the store.
+    /// Recomputes the differences of the stories changed since they were last computed.
+    pub async fn refresh_stories(&mut self) -> Result<usize> {
+        self.store.refresh_stories().await
+    }
+
+    /// Flushes, brings story differences up to date, and closes the store.
     pub async fn close(mut self) -> Result<()> {
         self.flush().await?;
+        self.store.refresh_stories().await?;
         self.store.close().await
     }
 }

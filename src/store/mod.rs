@@ -42,6 +42,8 @@ impl Default for StoreOptions {
 /// An open store: a pool of readers and the single writer.
 pub struct Store {
     path: PathBuf,
+    /// Held for the store's life: one writing process per database.
+    _writer_lock: std::fs::File,
     readers: SqlitePool,
     writer: SqliteConnection,
     options: StoreOptions,
@@ -63,6 +65,37 @@ fn connect_options(path: &Path) -> Result<SqliteConnectOptions> {
         .pragma("cache_size", "-65536"))
 }
 
+/// Takes the database's writer lock (an advisory lock on `<db>.writer-lock`, released when the
+/// process ends, however it ends), or says which database another process is writing.
+fn lock_writer(path: &Path) -> Result<std::fs::File> {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".writer-lock");
+    let lock_path = PathBuf::from(name);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|source| Error::Io {
+            path: lock_path.clone(),
+            source,
+        })?;
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: flock on a descriptor we own; it does not touch memory.
+        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if rc != 0 {
+            return Err(Error::Busy(format!(
+                "database {} is being written by another newsdedup process (lock {}); readers can run alongside, writers one at a time",
+                path.display(),
+                lock_path.display()
+            )));
+        }
+    }
+    Ok(file)
+}
+
 impl Store {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     pub async fn open(path: &Path, options: StoreOptions) -> Result<Store> {
@@ -72,6 +105,7 @@ impl Store {
                 source,
             })?;
         }
+        let writer_lock = lock_writer(path)?;
         let opts = connect_options(path)?;
         use sqlx::ConnectOptions;
         let mut writer = opts.clone().connect().await.map_err(|source| Error::Open {
@@ -95,6 +129,7 @@ impl Store {
             })?;
         Ok(Store {
             path: path.to_owned(),
+            _writer_lock: writer_lock,
             readers,
             writer,
             options,

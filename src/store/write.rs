@@ -290,7 +290,8 @@ impl Store {
                 .ctx("updating the search index")?;
             }
         }
-        // Differences of every story the batch touched, computed on what the batch wrote.
+        // Stories the batch touched get their differences recomputed by `refresh_stories`;
+        // merged-away stories have none.
         let mut touched: BTreeSet<i64> = BTreeSet::new();
         let mut gone: BTreeSet<i64> = BTreeSet::new();
         for w in batch {
@@ -303,12 +304,66 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .ctx("clearing merged story differences")?;
+            sqlx::query("DELETE FROM stories_dirty WHERE story_id = ?")
+                .bind(s)
+                .execute(&mut *tx)
+                .await
+                .ctx("clearing merged story differences")?;
         }
-        for &story in &touched {
-            refresh_story_facts(&mut tx, StoryId(story), &sql_time(Utc::now())).await?;
+        for s in &touched {
+            sqlx::query("INSERT OR IGNORE INTO stories_dirty (story_id) VALUES (?)")
+                .bind(s)
+                .execute(&mut *tx)
+                .await
+                .ctx("queueing story differences")?;
         }
         tx.commit().await.ctx("committing a batch")?;
         Ok(())
+    }
+
+    /// Recomputes the differences of every story changed since they were last computed, in
+    /// transactions of up to 64 stories. Returns how many stories were refreshed.
+    pub async fn refresh_stories(&mut self) -> Result<usize> {
+        use sqlx::Connection;
+        let mut done = 0;
+        loop {
+            let ids: Vec<i64> =
+                sqlx::query_scalar("SELECT story_id FROM stories_dirty ORDER BY story_id LIMIT 64")
+                    .fetch_all(&mut self.writer)
+                    .await
+                    .ctx("reading changed stories")?;
+            if ids.is_empty() {
+                return Ok(done);
+            }
+            let mut tx = self.writer.begin().await.ctx("beginning a refresh")?;
+            let now = sql_time(Utc::now());
+            for &id in &ids {
+                refresh_story_facts(&mut tx, StoryId(id), &now).await?;
+                sqlx::query("DELETE FROM stories_dirty WHERE story_id = ?")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .ctx("clearing a changed story")?;
+            }
+            tx.commit().await.ctx("committing a refresh")?;
+            done += ids.len();
+        }
+    }
+
+    /// (article, content hash) of every version that is not its article's latest.
+    pub async fn older_version_hashes(&mut self) -> Result<Vec<(ArticleId, u64)>> {
+        let rows = sqlx::query(
+            "SELECT v.article_id, v.content_hash FROM article_versions v
+             JOIN articles a ON a.article_id = v.article_id
+             WHERE v.version_id <> a.latest_version_id",
+        )
+        .fetch_all(&mut self.writer)
+        .await
+        .ctx("reading version hashes")?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (ArticleId(r.get(0)), r.get::<i64, _>(1) as u64))
+            .collect())
     }
 
     /// The current story of every live cluster.

@@ -641,8 +641,20 @@ fn name_rows(texts: &BTreeMap<String, String>, out: &mut Vec<Difference>) {
         p[x] = r;
         r
     }
+    // Spellings of one name share the first letter of their key and differ in length by at most
+    // two: compare only within those buckets.
+    let keys: Vec<(char, usize)> = spellings
+        .iter()
+        .map(|n| {
+            let k = spelling_key(n);
+            (k.chars().next().unwrap_or(' '), k.chars().count())
+        })
+        .collect();
     for i in 0..spellings.len() {
         for j in i + 1..spellings.len() {
+            if keys[i].0 != keys[j].0 || keys[i].1.abs_diff(keys[j].1) > 2 {
+                continue;
+            }
             if same_name(spellings[i], spellings[j]) && same_person(spellings[i], spellings[j]) {
                 let (a, b) = (find(&mut parent, i), find(&mut parent, j));
                 parent[a] = b;

@@ -8,6 +8,9 @@
 use crate::normalize::text::for_each_token;
 use xxhash_rust::xxh3::xxh3_64;
 
+/// Feature ids are already hashes: a multiply spreads them.
+type FastHash = std::hash::BuildHasherDefault<crate::cluster::AnchorHasher>;
+
 /// The kind of a feature, mixed into its hash so a name, a term and a figure never collide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -70,7 +73,8 @@ pub fn extract<'a>(
     title: Option<&str>,
     paragraphs: impl IntoIterator<Item = &'a str>,
 ) -> StoryFeatures {
-    let mut counts: std::collections::HashMap<(u32, Kind), u32> = std::collections::HashMap::new();
+    let mut counts: std::collections::HashMap<(u32, Kind), u32, FastHash> =
+        std::collections::HashMap::default();
     let mut add = |kind: Kind, text: &str, n: u32| {
         *counts.entry((feature_id(kind, text), kind)).or_default() += n;
     };

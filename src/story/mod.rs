@@ -57,7 +57,7 @@ impl Default for StoryParams {
 /// Document frequencies of features over the store's clusters.
 #[derive(Debug, Default)]
 pub struct Weights {
-    df: HashMap<u32, u32>,
+    df: HashMap<u32, u32, BuildHasherDefault<AnchorHasher>>,
     docs: u32,
 }
 
@@ -182,7 +182,7 @@ pub struct Storyteller {
     params: StoryParams,
     weights: Weights,
     slots: Vec<Slot>,
-    postings: HashMap<u32, Vec<u32>>,
+    postings: HashMap<u32, Vec<u32>, BuildHasherDefault<AnchorHasher>>,
     stories: HashMap<StoryId, Vec<u32>>,
 }
 
@@ -192,7 +192,7 @@ impl Storyteller {
             params,
             weights: Weights::default(),
             slots: Vec::new(),
-            postings: HashMap::new(),
+            postings: HashMap::default(),
             stories: HashMap::new(),
         }
     }
