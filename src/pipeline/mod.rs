@@ -44,6 +44,9 @@ pub struct Prepared {
     pub text: NormalizedText,
     /// Key hash of the clean title: a first line repeating it is dropped from the text.
     pub title_key: Option<u64>,
+    /// Story features of the title and of each paragraph (same order as `text.paragraphs`).
+    pub title_features: Vec<(u32, crate::story::features::Kind, u32)>,
+    pub paragraph_features: Vec<Vec<(u32, crate::story::features::Kind, u32)>>,
 }
 
 /// Extracts and normalizes one document. Pure: safe to run on any thread.
@@ -93,7 +96,16 @@ pub fn prepare(origin: Origin, mut doc: Document) -> std::result::Result<Prepare
         identity_hash: xxh3_64(identity.as_bytes()),
         identity,
         content_hash: h.digest(),
+        title_features: title
+            .as_deref()
+            .map(|t| crate::story::features::paragraph_features(t, true))
+            .unwrap_or_default(),
         title,
+        paragraph_features: text
+            .paragraphs
+            .iter()
+            .map(|para| crate::story::features::paragraph_features(&para.text, false))
+            .collect(),
         text,
         title_key,
         doc,
@@ -307,21 +319,23 @@ impl Pipeline {
         let (source, new_source) = self.source_id(&p.doc.source);
 
         // The source's learned boilerplate is not the article's text (unless it is all there is).
-        let kept: Vec<_> = p
-            .text
-            .paragraphs
-            .iter()
-            .filter(|para| !self.learned.is_boilerplate(source, para.key_hash))
+        let kept_at: Vec<usize> = (0..p.text.paragraphs.len())
+            .filter(|&i| {
+                !self
+                    .learned
+                    .is_boilerplate(source, p.text.paragraphs[i].key_hash)
+            })
             .collect();
-        let mut kept: Vec<_> = if kept.is_empty() {
-            p.text.paragraphs.iter().collect()
+        let mut kept_at: Vec<usize> = if kept_at.is_empty() {
+            (0..p.text.paragraphs.len()).collect()
         } else {
-            kept
+            kept_at
         };
         // Texts often repeat their headline as the first line (after the source's boilerplate).
-        if kept.len() > 1 && Some(kept[0].key_hash) == p.title_key {
-            kept.remove(0);
+        if kept_at.len() > 1 && Some(p.text.paragraphs[kept_at[0]].key_hash) == p.title_key {
+            kept_at.remove(0);
         }
+        let kept: Vec<_> = kept_at.iter().map(|&i| &p.text.paragraphs[i]).collect();
         let mut line_hashes: Vec<u64> = p
             .text
             .paragraphs
@@ -351,9 +365,9 @@ impl Pipeline {
         let mut story_matched = None;
         let mut story_merged: Vec<StoryId> = Vec::new();
         let (story, story_started) = if assignment.started {
-            let features = crate::story::extract(
-                p.title.as_deref(),
-                kept.iter().map(|para| para.text.as_str()),
+            let features = crate::story::features::combine(
+                std::iter::once(p.title_features.as_slice())
+                    .chain(kept_at.iter().map(|&i| p.paragraph_features[i].as_slice())),
             );
             let ids: Vec<u32> = features.features.iter().map(|f| f.0).collect();
             self.storyteller.record_features(&ids);

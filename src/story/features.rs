@@ -6,10 +6,7 @@
 //! 32 bits; weights come later, from the store's document frequencies ([`super::Weights`]).
 
 use crate::normalize::text::for_each_token;
-use xxhash_rust::xxh3::xxh3_64;
-
-/// Feature ids are already hashes: a multiply spreads them.
-type FastHash = std::hash::BuildHasherDefault<crate::cluster::AnchorHasher>;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// The kind of a feature, mixed into its hash so a name, a term and a figure never collide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -21,15 +18,12 @@ pub enum Kind {
 
 /// A feature's 32-bit id.
 pub fn feature_id(kind: Kind, text: &str) -> u32 {
-    let tag: &[u8] = match kind {
-        Kind::Term => b"t:",
-        Kind::Name => b"n:",
-        Kind::Figure => b"f:",
+    let seed = match kind {
+        Kind::Term => 0x7465_726d,
+        Kind::Name => 0x6e61_6d65,
+        Kind::Figure => 0x6669_6775,
     };
-    let mut buf = Vec::with_capacity(tag.len() + text.len());
-    buf.extend_from_slice(tag);
-    buf.extend_from_slice(text.as_bytes());
-    (xxh3_64(&buf) >> 32) as u32
+    (xxh3_64_with_seed(text.as_bytes(), seed) >> 32) as u32
 }
 
 /// The features of one article: (feature id, kind, count), sorted by id.
@@ -73,39 +67,54 @@ pub fn extract<'a>(
     title: Option<&str>,
     paragraphs: impl IntoIterator<Item = &'a str>,
 ) -> StoryFeatures {
-    let mut counts: std::collections::HashMap<(u32, Kind), u32, FastHash> =
-        std::collections::HashMap::default();
-    let mut add = |kind: Kind, text: &str, n: u32| {
-        *counts.entry((feature_id(kind, text), kind)).or_default() += n;
-    };
-    let mut texts: Vec<&str> = Vec::new();
+    let mut parts = Vec::new();
     if let Some(t) = title {
-        texts.push(t);
+        parts.push(paragraph_features(t, true));
     }
-    let body: Vec<&str> = paragraphs.into_iter().collect();
-    for (i, text) in title.into_iter().chain(body.iter().copied()).enumerate() {
-        let is_title = title.is_some() && i == 0;
-        // Title words count double: the headline says what the story is.
-        let weight = if is_title { 2 } else { 1 };
-        for_each_token(text, |t| {
-            if let Some(v) = figure_value(t) {
-                // One- and two-digit numbers are too common to say anything.
-                if v.len() >= 3 || v.contains('.') {
-                    add(Kind::Figure, &v, weight);
-                }
-            } else if t.chars().count() >= MIN_TERM_CHARS && !t.chars().all(|c| c.is_numeric()) {
-                add(Kind::Term, t, weight);
+    for p in paragraphs {
+        parts.push(paragraph_features(p, false));
+    }
+    combine(parts.iter().map(Vec::as_slice))
+}
+
+/// The features of one paragraph (or of the title), not yet added up: (id, kind, weight).
+/// Computed in the parallel stage; [`combine`] adds up those of the paragraphs that are kept.
+pub fn paragraph_features(text: &str, is_title: bool) -> Vec<(u32, Kind, u32)> {
+    let mut out = Vec::new();
+    // Title words count double: the headline says what the story is.
+    let weight = if is_title { 2 } else { 1 };
+    for_each_token(text, |t| {
+        if let Some(v) = figure_value(t) {
+            // One- and two-digit numbers are too common to say anything.
+            if v.len() >= 3 || v.contains('.') {
+                out.push((feature_id(Kind::Figure, &v), Kind::Figure, weight));
             }
-        });
-        if !is_title {
-            for name in names(text) {
-                add(Kind::Name, &name, 1);
-            }
+        } else if t.len() >= MIN_TERM_CHARS
+            && t.chars().count() >= MIN_TERM_CHARS
+            && !t.chars().all(|c| c.is_numeric())
+        {
+            out.push((feature_id(Kind::Term, t), Kind::Term, weight));
+        }
+    });
+    if !is_title {
+        for name in names(text) {
+            out.push((feature_id(Kind::Name, &name), Kind::Name, 1));
         }
     }
-    let mut features: Vec<(u32, Kind, u32)> =
-        counts.into_iter().map(|((id, k), n)| (id, k, n)).collect();
-    features.sort_unstable_by_key(|f| (f.0, f.1 as u8));
+    out
+}
+
+/// Adds up paragraph features into an article's [`StoryFeatures`], sorted by id.
+pub fn combine<'a>(parts: impl IntoIterator<Item = &'a [(u32, Kind, u32)]>) -> StoryFeatures {
+    let mut all: Vec<(u32, Kind, u32)> = parts.into_iter().flatten().copied().collect();
+    all.sort_unstable_by_key(|f| (f.0, f.1 as u8));
+    let mut features: Vec<(u32, Kind, u32)> = Vec::with_capacity(all.len() / 2);
+    for f in all {
+        match features.last_mut() {
+            Some(last) if last.0 == f.0 && last.1 == f.1 => last.2 += f.2,
+            _ => features.push(f),
+        }
+    }
     StoryFeatures { features }
 }
 
