@@ -214,6 +214,33 @@ pub struct StoryReport {
     pub unique: Vec<SourceText>,
 }
 
+/// The group with this subject, appended if there is none yet.
+fn group<T>(
+    groups: &mut Vec<T>,
+    subject: String,
+    key: impl Fn(&T) -> &String,
+    new: impl FnOnce(String) -> T,
+) -> &mut T {
+    match groups.iter().position(|g| *key(g) == subject) {
+        Some(i) => &mut groups[i],
+        None => {
+            groups.push(new(subject));
+            groups.last_mut().expect("just pushed")
+        }
+    }
+}
+
+/// Adds a source to the value it reports.
+fn add_source(values: &mut Vec<Reported>, value: String, source: String) {
+    match values.iter_mut().find(|v| v.value == value) {
+        Some(v) => v.sources.push(source),
+        None => values.push(Reported {
+            value,
+            sources: vec![source],
+        }),
+    }
+}
+
 /// Follows recorded merges from a story id to the story that holds its clusters now.
 async fn resolve_story(pool: &SqlitePool, id: StoryId) -> Result<StoryId> {
     let row = sqlx::query("SELECT story_id, merged_into FROM stories WHERE story_id = ?")
@@ -294,42 +321,28 @@ pub async fn story(pool: &SqlitePool, id: StoryId) -> Result<StoryReport> {
                 }),
             },
             "conflict" => {
-                let c = match conflicts.iter_mut().position(|c| c.subject == subject) {
-                    Some(i) => &mut conflicts[i],
-                    None => {
-                        conflicts.push(Conflict {
-                            subject,
-                            values: Vec::new(),
-                        });
-                        conflicts.last_mut().expect("just pushed")
-                    }
-                };
-                match c.values.iter_mut().find(|v| v.value == value) {
-                    Some(v) => v.sources.push(source),
-                    None => c.values.push(Reported {
-                        value,
-                        sources: vec![source],
-                    }),
-                }
+                let values = group(
+                    &mut conflicts,
+                    subject,
+                    |c| &c.subject,
+                    |subject| Conflict {
+                        subject,
+                        values: Vec::new(),
+                    },
+                );
+                add_source(&mut values.values, value, source);
             }
             "name" => {
-                let n = match names.iter_mut().position(|n| n.name == subject) {
-                    Some(i) => &mut names[i],
-                    None => {
-                        names.push(NameVariants {
-                            name: subject,
-                            spellings: Vec::new(),
-                        });
-                        names.last_mut().expect("just pushed")
-                    }
-                };
-                match n.spellings.iter_mut().find(|v| v.value == value) {
-                    Some(v) => v.sources.push(source),
-                    None => n.spellings.push(Reported {
-                        value,
-                        sources: vec![source],
-                    }),
-                }
+                let n = group(
+                    &mut names,
+                    subject,
+                    |n| &n.name,
+                    |name| NameVariants {
+                        name,
+                        spellings: Vec::new(),
+                    },
+                );
+                add_source(&mut n.spellings, value, source);
             }
             "quote" => quotes.push(SourceText {
                 source,
