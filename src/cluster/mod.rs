@@ -214,18 +214,24 @@ impl Clusterer {
         })
     }
 
-    /// Containment between two stored slots' sketches.
+    /// Containment between two stored slots.
     fn containment(&self, a: u32, b: u32) -> f64 {
         let (a, b) = (&self.slots[a as usize], &self.slots[b as usize]);
-        let small = a.sketch.len().min(b.sketch.len());
+        self.containment_of((&a.sketch, a.simhash), (&b.sketch, b.simhash))
+    }
+
+    /// The share of the smaller sketch found in the other; texts too short to sketch count as
+    /// fully contained when their simhashes are within the radius, and not at all otherwise.
+    fn containment_of(&self, a: (&Sketch, Simhash), b: (&Sketch, Simhash)) -> f64 {
+        let small = a.0.len().min(b.0.len());
         if small < self.params.min_sketch {
-            return if a.simhash.distance(b.simhash) <= self.params.max_hamming {
+            return if a.1.distance(b.1) <= self.params.max_hamming {
                 1.0
             } else {
                 0.0
             };
         }
-        a.sketch.overlap(&b.sketch) as f64 / small as f64
+        a.0.overlap(b.0) as f64 / small as f64
     }
 
     /// Finds the stored articles a fingerprint matches, best first, as (slot, match).
@@ -279,15 +285,7 @@ impl Clusterer {
     /// Containment between a fingerprint and a stored slot.
     fn containment_fp(&self, fp: &Fingerprint, slot: u32) -> f64 {
         let s = &self.slots[slot as usize];
-        let small = fp.sketch.len().min(s.sketch.len());
-        if small < self.params.min_sketch {
-            return if fp.simhash.distance(s.simhash) <= self.params.max_hamming {
-                1.0
-            } else {
-                0.0
-            };
-        }
-        fp.sketch.overlap(&s.sketch) as f64 / small as f64
+        self.containment_of((&fp.sketch, fp.simhash), (&s.sketch, s.simhash))
     }
 
     /// True when a new text overlaps most of a cluster's members, not just the one it matched:
