@@ -1,16 +1,25 @@
 //! Writes a synthetic news corpus for the end-to-end ingest benchmark (docs/BENCHMARKS.md).
 //!
 //! ```sh
-//! cargo run --release --example make_corpus -- OUT.jsonl N [SEED]
+//! cargo run --release --example make_corpus -- OUT.jsonl N [SEED] [--reuse]
 //! ```
 //!
 //! N JSON Lines documents (`id`, `url`, `source`, `title`, `published`, `text`), each about 8 KB
-//! of text, paragraphs separated by "\n". Originals are stitched from runs of consecutive
-//! paragraphs taken at random places in the CleanEval gold texts
-//! (`$NEWSDEDUP_SHARED/corpus/cleaneval-gold`, default `../shared`, read in place), so the text
-//! is real prose and no two originals are near-duplicates. About 10% of the documents are
-//! syndicated copies of a recent original by another outlet: the first 60-90% of its paragraphs,
-//! with one word changed. The output depends only on N, the seed and the corpus.
+//! of text, paragraphs separated by "\n", built from the CleanEval gold texts
+//! (`$NEWSDEDUP_SHARED/corpus/cleaneval-gold`, default `../shared`, read in place). An original
+//! takes runs of consecutive gold paragraphs from random places as its outline; about 10% of the
+//! documents are syndicated copies of a recent original by another outlet: the first 60-90% of its
+//! paragraphs, with one word changed. The output depends only on N, the seed, the mode and the
+//! corpus.
+//!
+//! The gold texts hold about 10 MB, so 100k documents of 8 KB must reuse them. Two modes:
+//! - default (*fresh*): each paragraph of an original is rewritten by a word-bigram Markov chain
+//!   trained on the gold texts, starting from the gold paragraph's first word and as long as it.
+//!   The words, their lengths, punctuation and figures are real; word 5-grams recur across
+//!   unrelated documents about as often as common phrases do in news, and passages are shared
+//!   only by an original and its copies — as in a newsroom's feeds.
+//! - `--reuse`: the gold paragraphs verbatim. Every gold paragraph then appears in about 80
+//!   unrelated documents, a worst case for the containment index (every anchor's postings fill).
 
 use flate2::read::GzDecoder;
 use std::io::{BufWriter, Read, Write};
@@ -140,8 +149,64 @@ fn load_paragraphs() -> Result<Vec<String>, String> {
 struct Original {
     source: u64,
     title: String,
-    paragraphs: Vec<u32>,
+    paragraphs: Vec<String>,
     published: i64,
+}
+
+/// A word-bigram Markov chain over the gold paragraphs: for each word, the words that follow it
+/// (with repeats, so a draw follows the corpus frequencies).
+struct Chain {
+    words: Vec<String>,
+    next: Vec<Vec<u32>>,
+}
+
+impl Chain {
+    fn train(pool: &[String]) -> Self {
+        let mut ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+        let mut words: Vec<String> = Vec::new();
+        let mut next: Vec<Vec<u32>> = Vec::new();
+        for p in pool {
+            let mut prev: Option<u32> = None;
+            for w in p.split(' ').filter(|w| !w.is_empty()) {
+                let cur = *ids.entry(w).or_insert_with(|| {
+                    words.push(w.to_string());
+                    next.push(Vec::new());
+                    (words.len() - 1) as u32
+                });
+                if let Some(prev) = prev {
+                    next[prev as usize].push(cur);
+                }
+                prev = Some(cur);
+            }
+        }
+        Chain { words, next }
+    }
+
+    /// A paragraph as many words long as `like`, starting with its first word.
+    fn rewrite(
+        &self,
+        rng: &mut Rng,
+        like: &str,
+        index: &std::collections::HashMap<String, u32>,
+    ) -> String {
+        let n = like.split(' ').filter(|w| !w.is_empty()).count();
+        let first = like.split(' ').find(|w| !w.is_empty()).unwrap_or("The");
+        let mut cur = index.get(first).copied().unwrap_or(0);
+        let mut out = String::with_capacity(like.len() + 16);
+        out.push_str(&self.words[cur as usize]);
+        for _ in 1..n {
+            let succ = &self.next[cur as usize];
+            cur = if succ.is_empty() {
+                // A dead end (a paragraph's last word): start again anywhere.
+                rng.below(self.words.len() as u64) as u32
+            } else {
+                succ[rng.below(succ.len() as u64) as usize]
+            };
+            out.push(' ');
+            out.push_str(&self.words[cur as usize]);
+        }
+        out
+    }
 }
 
 /// A title: the first words of a paragraph, capitalised.
@@ -208,7 +273,12 @@ fn main() {
         eprintln!("usage: make_corpus OUT.jsonl N [SEED]");
         std::process::exit(2);
     };
-    let seed = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(2024);
+    let seed = args
+        .get(2)
+        .filter(|s| !s.starts_with("--"))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2024);
+    let reuse = args.iter().any(|a| a == "--reuse");
     let pool = match load_paragraphs() {
         Ok(p) => p,
         Err(e) => {
@@ -216,6 +286,17 @@ fn main() {
             std::process::exit(1);
         }
     };
+    let chain = (!reuse).then(|| Chain::train(&pool));
+    let index: std::collections::HashMap<String, u32> = chain
+        .as_ref()
+        .map(|c| {
+            c.words
+                .iter()
+                .enumerate()
+                .map(|(i, w)| (w.clone(), i as u32))
+                .collect()
+        })
+        .unwrap_or_default();
     let mut rng = Rng(seed);
     let file = std::fs::File::create(out).unwrap_or_else(|e| {
         eprintln!("make_corpus: {out}: {e}");
@@ -237,10 +318,7 @@ fn main() {
                 let orig = &originals[o];
                 let share = 0.6 + 0.3 * rng.unit();
                 let keep = ((orig.paragraphs.len() as f64 * share).round() as usize).max(1);
-                let mut paragraphs: Vec<String> = orig.paragraphs[..keep]
-                    .iter()
-                    .map(|&p| pool[p as usize].clone())
-                    .collect();
+                let mut paragraphs: Vec<String> = orig.paragraphs[..keep].to_vec();
                 change_a_word(&mut rng, &mut paragraphs);
                 let source = (orig.source + 1 + rng.below(SOURCES - 1)) % SOURCES;
                 copies += 1;
@@ -261,11 +339,22 @@ fn main() {
                 }
                 let source = rng.below(SOURCES);
                 let title = make_title(&mut rng, &pool);
-                let paragraphs = picked.iter().map(|&p| pool[p as usize].clone()).collect();
+                let paragraphs: Vec<String> = picked
+                    .iter()
+                    .map(|&p| match &chain {
+                        Some(c) => c.rewrite(&mut rng, &pool[p as usize], &index),
+                        None => pool[p as usize].clone(),
+                    })
+                    .collect();
+                if originals.len() >= COPY_WINDOW {
+                    // Only recent originals are copied: drop the text of old ones.
+                    let old = originals.len() - COPY_WINDOW;
+                    originals[old].paragraphs = Vec::new();
+                }
                 originals.push(Original {
                     source,
                     title: title.clone(),
-                    paragraphs: picked,
+                    paragraphs: paragraphs.clone(),
                     published,
                 });
                 (source, title, paragraphs)

@@ -34,6 +34,10 @@ pub enum Error {
     NotFound(String),
     #[error("{0}")]
     Busy(String),
+    #[error("database writer stopped after an earlier error; reopen the pipeline")]
+    WriterGone,
+    #[error("database writer task failed: {0}")]
+    Task(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -120,7 +120,7 @@ impl Sketch {
 }
 
 /// The fingerprint of one article version.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Fingerprint {
     pub simhash: Simhash,
     pub sketch: Sketch,

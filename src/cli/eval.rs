@@ -86,7 +86,7 @@ async fn run_once(
         |_| {},
     )
     .await?;
-    let pool = pipeline.store().readers().clone();
+    let pool = pipeline.readers().clone();
     let rows = sqlx::query("SELECT external_id, cluster_id, story_id FROM article_clusters")
         .fetch_all(&pool)
         .await?;

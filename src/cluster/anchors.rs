@@ -28,6 +28,9 @@ impl Hasher for AnchorHasher {
     fn write_u32(&mut self, v: u32) {
         self.0 = (v as u64 | (v as u64) << 32).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (v ^ (v >> 32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 const NIL: u32 = u32::MAX;

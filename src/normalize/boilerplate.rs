@@ -224,6 +224,14 @@ fn starts_with_phrase(key: &str, phrase: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
 }
 
+/// Lines of more words than this are reporting: the rules look at no more than the first
+/// `CLASSIFY_WORDS + 1` words of a key.
+pub const CLASSIFY_WORDS: usize = 2 * if LEADING_MAX_WORDS > LINK_MAX_WORDS {
+    LEADING_MAX_WORDS
+} else {
+    LINK_MAX_WORDS
+};
+
 /// Classifies one line by its key form and word count.
 pub fn classify(key: &str) -> LineKind {
     if key.is_empty() {
@@ -231,7 +239,7 @@ pub fn classify(key: &str) -> LineKind {
     }
     let words = key.bytes().filter(|&b| b == b' ').count() + 1;
     // Long lines are reporting: every rule below is for short lines.
-    if words > 2 * LEADING_MAX_WORDS.max(LINK_MAX_WORDS) {
+    if words > CLASSIFY_WORDS {
         return if key.starts_with("your email address will not be published") {
             LineKind::TrailerStart
         } else {

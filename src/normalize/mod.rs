@@ -8,10 +8,10 @@
 
 pub mod boilerplate;
 pub mod learned;
+pub mod plain;
 pub mod text;
 
 use boilerplate::LineKind;
-use xxhash_rust::xxh3::xxh3_64;
 
 /// One kept paragraph.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,14 +64,33 @@ pub fn normalize(body: &str) -> NormalizedText {
     }
     let mut lines = Vec::new();
     let mut key = String::with_capacity(256);
+    let mut scratch = plain::Scratch::default();
+    let mut spans = Vec::new();
     for raw in body.lines() {
-        let clean = text::clean_line(raw);
-        if clean.is_empty() {
-            continue;
-        }
         key.clear();
-        let mut tokens = Vec::with_capacity(clean.len() / 5);
-        text::tokenize(&clean, &mut key, &mut tokens);
+        spans.clear();
+        let mut tokens = Vec::with_capacity(raw.len() / 5 + 1);
+        // The rules read at most this many words of a line's key.
+        let key_words = boilerplate::CLASSIFY_WORDS + 1;
+        let clean = if plain::tokenize_plain(raw, &mut scratch, &mut tokens, &mut spans, key_words)
+        {
+            for &(s, e) in &spans {
+                if !key.is_empty() {
+                    key.push(' ');
+                }
+                let at = key.len();
+                key.push_str(&raw[s as usize..e as usize]);
+                key[at..].make_ascii_lowercase();
+            }
+            raw.to_owned()
+        } else {
+            let clean = text::clean_line(raw);
+            if clean.is_empty() {
+                continue;
+            }
+            text::tokenize(&clean, &mut key, &mut tokens);
+            clean
+        };
         if tokens.is_empty() {
             // Punctuation only ("***", "—"): separators, not text.
             continue;
@@ -79,8 +98,8 @@ pub fn normalize(body: &str) -> NormalizedText {
         let kind = boilerplate::classify(&key);
         lines.push(Line {
             para: Paragraph {
+                key_hash: text::key_hash_of_tokens(&tokens),
                 text: clean,
-                key_hash: xxh3_64(key.as_bytes()),
                 tokens,
             },
             kind,

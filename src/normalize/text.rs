@@ -5,7 +5,6 @@
 //! diffs) and the *key* form (the clean form case-folded and cut into word tokens, for fingerprints).
 
 use unicode_normalization::{IsNormalized, UnicodeNormalization};
-use xxhash_rust::xxh3::xxh3_64;
 
 /// Decodes HTML entities (`&amp;`, `&#8220;`, `&nbsp;`) when the text carries any.
 pub fn decode_entities(s: &str) -> std::borrow::Cow<'_, str> {
@@ -136,10 +135,69 @@ fn clean_ascii(line: &[u8]) -> String {
     String::from_utf8(out).expect("ASCII bytes are UTF-8")
 }
 
-/// Hash of one word token, stable across versions and platforms (XXH3-64 of its UTF-8 bytes).
+/// Hash of one word token (its case-folded UTF-8 bytes), stable across versions and platforms.
+///
+/// Stored fingerprints and line hashes depend on it: changing it means re-fingerprinting a store.
 #[inline]
 pub fn token_hash(word: &str) -> u64 {
-    xxh3_64(word.as_bytes())
+    token_hash_bytes(word.as_bytes())
+}
+
+const K0: u64 = 0xa076_1d64_78bd_642f;
+const K1: u64 = 0xe703_7ed1_a0b4_28db;
+const K2: u64 = 0x8ebc_6af0_9c88_c6e3;
+
+/// The 128-bit product of two words, high and low halves xored.
+#[inline]
+fn fold_mul(a: u64, b: u64) -> u64 {
+    let p = (a as u128).wrapping_mul(b as u128);
+    (p as u64) ^ ((p >> 64) as u64)
+}
+
+/// Hash of a token of `len` ≤ 16 bytes given as two little-endian words, zero past the token.
+#[inline]
+pub(crate) fn hash_token_words(lo: u64, hi: u64, len: usize) -> u64 {
+    fold_mul(fold_mul(lo ^ K0, hi ^ K1 ^ len as u64), K2)
+}
+
+/// [`token_hash`] of bytes: 16 bytes at a time, each piece zero-padded.
+pub(crate) fn token_hash_bytes(b: &[u8]) -> u64 {
+    let word = |piece: &[u8]| {
+        let mut w = [0u8; 8];
+        w[..piece.len()].copy_from_slice(piece);
+        u64::from_le_bytes(w)
+    };
+    let halves = |piece: &[u8]| {
+        let (a, c) = piece.split_at(piece.len().min(8));
+        (word(a), word(c))
+    };
+    if b.len() <= 16 {
+        let (lo, hi) = halves(b);
+        return hash_token_words(lo, hi, b.len());
+    }
+    let mut h = b.len() as u64;
+    for piece in b.chunks(16) {
+        let (lo, hi) = halves(piece);
+        h = fold_mul(lo ^ K0 ^ h, hi ^ K1);
+    }
+    fold_mul(h, K2)
+}
+
+/// Hash of a line's key form from its token hashes: the same for lines that differ only in case,
+/// punctuation, quotes or spacing.
+pub fn key_hash_of_tokens(tokens: &[u64]) -> u64 {
+    let mut h = K2 ^ tokens.len() as u64;
+    for &t in tokens {
+        h = (h.rotate_left(23) ^ t).wrapping_mul(K0);
+    }
+    fold_mul(h, K1)
+}
+
+/// Hash of the key form of a clean line ([`key_hash_of_tokens`] of its tokens).
+pub fn key_hash(clean: &str) -> u64 {
+    let mut tokens = Vec::new();
+    for_each_token(clean, |t| tokens.push(token_hash(t)));
+    key_hash_of_tokens(&tokens)
 }
 
 /// Cuts a clean line into case-folded word tokens and calls `f` with each one.
@@ -252,11 +310,11 @@ pub fn tokenize(clean: &str, key: &mut String, hashes: &mut Vec<u64>) {
             buf[n] = b;
             n += 1;
         } else if let Some(s) = start.take() {
-            hashes.push(xxh3_64(&buf[s..n]));
+            hashes.push(token_hash_bytes(&buf[s..n]));
         }
     }
     if let Some(s) = start {
-        hashes.push(xxh3_64(&buf[s..n]));
+        hashes.push(token_hash_bytes(&buf[s..n]));
     }
     buf.truncate(n);
     *key = String::from_utf8(buf).expect("a key of ASCII bytes is UTF-8");
@@ -331,6 +389,49 @@ mod tests {
             assert_eq!(key, key_form(&general), "{general:?}");
             assert_eq!(hashes, want, "{general:?}");
         }
+    }
+
+    #[test]
+    fn the_plain_line_path_agrees_with_the_general_rules() {
+        use super::super::plain::{Scratch, tokenize_plain};
+        let mut scratch = Scratch::default();
+        let mut plain_lines = 0;
+        let mut lines = odd_lines();
+        // Long lines and long tokens: several 64-byte words, tokens across their boundaries.
+        for n in [15usize, 16, 17, 63, 64, 65, 130] {
+            lines.push(format!("{} 1,{} end", "x".repeat(n), "9".repeat(n)));
+            lines.push(format!("{}. Next", "Ab1 ".repeat(n).trim_end()));
+        }
+        for line in lines {
+            let (mut hashes, mut spans) = (Vec::new(), Vec::new());
+            if !tokenize_plain(&line, &mut scratch, &mut hashes, &mut spans, usize::MAX) {
+                continue;
+            }
+            plain_lines += 1;
+            let clean = clean_line(&line);
+            assert_eq!(clean, line, "a plain line is its own clean form");
+            let (mut key, mut want) = (String::new(), Vec::new());
+            tokenize(&clean, &mut key, &mut want);
+            assert_eq!(hashes, want, "{line:?}");
+            let words: Vec<String> = spans
+                .iter()
+                .map(|&(s, e)| line[s as usize..e as usize].to_ascii_lowercase())
+                .collect();
+            assert_eq!(words.join(" "), key, "{line:?}");
+        }
+        assert!(plain_lines > 1_000, "{plain_lines} plain lines");
+    }
+
+    #[test]
+    fn token_hashes_of_long_tokens_and_keys() {
+        assert_ne!(token_hash("a"), token_hash("a\0"));
+        let long = "x".repeat(40);
+        assert_ne!(token_hash(&long), token_hash(&long[..39]));
+        assert_eq!(
+            key_hash("It's  OVER, he said"),
+            key_hash("it s over he said")
+        );
+        assert_ne!(key_hash("over he said"), key_hash("he said over"));
     }
 
     #[test]

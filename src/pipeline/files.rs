@@ -105,5 +105,7 @@ pub async fn ingest_paths(
     }
     drop(rx);
     let _ = tokio::task::spawn_blocking(move || reader.join()).await;
+    // Everything accepted is committed when this returns.
+    result = result.and(pipeline.sync().await);
     result.map(|()| summary)
 }

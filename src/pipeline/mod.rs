@@ -6,13 +6,15 @@
 //! Two steps, so the expensive one runs in parallel:
 //! 1. [`prepare`] (pure, any thread): extract markup, normalize, decide identity and content hash.
 //! 2. [`Pipeline::accept`] (in order, one writer): skip unchanged documents, drop the source's
-//!    learned boilerplate, fingerprint, cluster, and queue the write; [`Pipeline::flush`] commits
-//!    the queued writes in one transaction.
+//!    learned boilerplate, fingerprint, cluster, and queue the write; [`Pipeline::flush`] hands
+//!    the queued writes to the background writer, which commits them in one transaction while the
+//!    next batch is accepted; [`Pipeline::sync`] waits until everything is committed.
 //!
 //! The in-memory state (known articles, cluster indexes, learned boilerplate) is rebuilt from the
 //! store by [`Pipeline::open`]; if a flush fails the pipeline must be dropped and reopened.
 
 mod files;
+mod writer;
 pub use files::ingest_paths;
 
 use crate::cluster::Clusterer;
@@ -20,12 +22,13 @@ use crate::config::Config;
 use crate::document::{ArticleId, Body, ClusterId, Document, SourceId, VersionId};
 use crate::error::Result;
 use crate::extract::{extract_html, looks_like_html};
-use crate::fingerprint::fingerprint;
+use crate::fingerprint::{Fingerprint, fingerprint};
 use crate::ingest::{Origin, Rejected};
 use crate::normalize::learned::LearnedBoilerplate;
-use crate::normalize::text::{clean_line, key_form};
+use crate::normalize::text::{clean_line, key_hash};
 use crate::normalize::{NormalizedText, normalize};
 use crate::store::{ArticleWrite, NewSource, Store};
+use crate::story::features::StoryFeatures;
 use crate::story::{StoryId, Storyteller};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -47,6 +50,72 @@ pub struct Prepared {
     /// Story features of the title and of each paragraph (same order as `text.paragraphs`).
     pub title_features: Vec<(u32, crate::story::features::Kind, u32)>,
     pub paragraph_features: Vec<Vec<(u32, crate::story::features::Kind, u32)>>,
+    /// The text as it is stored when the source's learned boilerplate drops none of its lines
+    /// (nearly always), worked out here so that the sequential step only checks it.
+    pub draft: Draft,
+}
+
+/// The kept text of a document, its fingerprint and story features.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    /// Indexes of the kept paragraphs.
+    pub kept_at: Vec<usize>,
+    pub fingerprint: Fingerprint,
+    pub clean_text: String,
+    pub words: i64,
+    pub story_features: StoryFeatures,
+}
+
+impl Draft {
+    /// Builds the draft of the paragraphs at `kept_at`.
+    fn build(
+        text: &NormalizedText,
+        title_features: &[(u32, crate::story::features::Kind, u32)],
+        paragraph_features: &[Vec<(u32, crate::story::features::Kind, u32)>],
+        kept_at: Vec<usize>,
+    ) -> Draft {
+        let kept: Vec<_> = kept_at.iter().map(|&i| &text.paragraphs[i]).collect();
+        let fingerprint = fingerprint(kept.iter().map(|para| para.tokens.as_slice()));
+        let mut clean_text = String::with_capacity(kept.iter().map(|p| p.text.len() + 1).sum());
+        for para in &kept {
+            if !clean_text.is_empty() {
+                clean_text.push('\n');
+            }
+            clean_text.push_str(&para.text);
+        }
+        let words = kept.iter().map(|para| para.tokens.len()).sum::<usize>() as i64;
+        let story_features = crate::story::features::combine(
+            std::iter::once(title_features)
+                .chain(kept_at.iter().map(|&i| paragraph_features[i].as_slice())),
+        );
+        Draft {
+            kept_at,
+            fingerprint,
+            clean_text,
+            words,
+            story_features,
+        }
+    }
+}
+
+/// The paragraphs kept of a text once the lines in `dropped` are removed: all of them if that
+/// would leave none, and without a first line that repeats the headline.
+fn kept_paragraphs(
+    text: &NormalizedText,
+    title_key: Option<u64>,
+    dropped: impl Fn(&crate::normalize::Paragraph) -> bool,
+) -> Vec<usize> {
+    let mut kept_at: Vec<usize> = (0..text.paragraphs.len())
+        .filter(|&i| !dropped(&text.paragraphs[i]))
+        .collect();
+    if kept_at.is_empty() {
+        kept_at = (0..text.paragraphs.len()).collect();
+    }
+    // Texts often repeat their headline as the first line (after the source's boilerplate).
+    if kept_at.len() > 1 && Some(text.paragraphs[kept_at[0]].key_hash) == title_key {
+        kept_at.remove(0);
+    }
+    kept_at
 }
 
 /// Extracts and normalizes one document. Pure: safe to run on any thread.
@@ -79,7 +148,7 @@ pub fn prepare(origin: Origin, mut doc: Document) -> std::result::Result<Prepare
         .filter(|t| !t.is_empty());
     let text = normalize(&plain);
     // A text that is only its headline has nothing to store.
-    let title_key = title.as_deref().map(|t| xxh3_64(key_form(t).as_bytes()));
+    let title_key = title.as_deref().map(key_hash);
     let only_title = text.paragraphs.len() == 1 && Some(text.paragraphs[0].key_hash) == title_key;
     if text.paragraphs.is_empty() || only_title {
         return Err(reject(
@@ -91,23 +160,32 @@ pub fn prepare(origin: Origin, mut doc: Document) -> std::result::Result<Prepare
     h.update(doc.title.as_deref().unwrap_or("").as_bytes());
     h.update(b"\0");
     h.update(doc.body.as_str().as_bytes());
+    let title_features = title
+        .as_deref()
+        .map(|t| crate::story::features::paragraph_features(t, true))
+        .unwrap_or_default();
+    let paragraph_features: Vec<_> = text
+        .paragraphs
+        .iter()
+        .map(|para| crate::story::features::paragraph_features(&para.text, false))
+        .collect();
+    let draft = Draft::build(
+        &text,
+        &title_features,
+        &paragraph_features,
+        kept_paragraphs(&text, title_key, |_| false),
+    );
     Ok(Prepared {
         origin,
         identity_hash: xxh3_64(identity.as_bytes()),
         identity,
         content_hash: h.digest(),
-        title_features: title
-            .as_deref()
-            .map(|t| crate::story::features::paragraph_features(t, true))
-            .unwrap_or_default(),
+        title_features,
         title,
-        paragraph_features: text
-            .paragraphs
-            .iter()
-            .map(|para| crate::story::features::paragraph_features(&para.text, false))
-            .collect(),
+        paragraph_features,
         text,
         title_key,
+        draft,
         doc,
     })
 }
@@ -175,7 +253,7 @@ struct Known {
 
 /// The sequential half of the pipeline, owning the store's writer.
 pub struct Pipeline {
-    store: Store,
+    writer: writer::BatchWriter,
     config: Config,
     clusterer: Clusterer,
     storyteller: Storyteller,
@@ -253,7 +331,7 @@ impl Pipeline {
             "pipeline state restored"
         );
         Ok(Pipeline {
-            store,
+            writer: writer::BatchWriter::new(store),
             config,
             clusterer,
             storyteller,
@@ -269,8 +347,9 @@ impl Pipeline {
         })
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// The store's pool of read connections (they see what is committed; see [`Pipeline::sync`]).
+    pub fn readers(&self) -> &sqlx::SqlitePool {
+        self.writer.readers()
     }
 
     pub fn config(&self) -> &Config {
@@ -304,7 +383,7 @@ impl Pipeline {
     }
 
     /// Takes one prepared document, in arrival order, and queues its write.
-    pub fn accept(&mut self, p: Prepared, now: DateTime<Utc>) -> Outcome {
+    pub fn accept(&mut self, mut p: Prepared, now: DateTime<Utc>) -> Outcome {
         let (article, version, is_new) = match self.known.get(&p.identity_hash) {
             Some(k) if k.content_hashes.contains(&p.content_hash) => {
                 return Outcome::Unchanged { article: k.article };
@@ -319,23 +398,9 @@ impl Pipeline {
         let (source, new_source) = self.source_id(&p.doc.source);
 
         // The source's learned boilerplate is not the article's text (unless it is all there is).
-        let kept_at: Vec<usize> = (0..p.text.paragraphs.len())
-            .filter(|&i| {
-                !self
-                    .learned
-                    .is_boilerplate(source, p.text.paragraphs[i].key_hash)
-            })
-            .collect();
-        let mut kept_at: Vec<usize> = if kept_at.is_empty() {
-            (0..p.text.paragraphs.len()).collect()
-        } else {
-            kept_at
-        };
-        // Texts often repeat their headline as the first line (after the source's boilerplate).
-        if kept_at.len() > 1 && Some(p.text.paragraphs[kept_at[0]].key_hash) == p.title_key {
-            kept_at.remove(0);
-        }
-        let kept: Vec<_> = kept_at.iter().map(|&i| &p.text.paragraphs[i]).collect();
+        let kept_at = kept_paragraphs(&p.text, p.title_key, |para| {
+            self.learned.is_boilerplate(source, para.key_hash)
+        });
         let mut line_hashes: Vec<u64> = p
             .text
             .paragraphs
@@ -349,13 +414,19 @@ impl Pipeline {
             self.learned.record(source, &line_hashes);
         }
 
-        let fp = fingerprint(kept.iter().map(|para| para.tokens.as_slice()));
-        let clean_text = kept
-            .iter()
-            .map(|para| para.text.as_str())
-            .collect::<Vec<_>>()
-            .join("\n");
-        let words = kept.iter().map(|para| para.tokens.len()).sum::<usize>() as i64;
+        let p_draft = std::mem::take(&mut p.draft);
+        let draft = if p_draft.kept_at == kept_at {
+            p_draft
+        } else {
+            Draft::build(&p.text, &p.title_features, &p.paragraph_features, kept_at)
+        };
+        let Draft {
+            fingerprint: fp,
+            clean_text,
+            words,
+            story_features: features,
+            ..
+        } = draft;
         let assignment = self.clusterer.assign(article, &fp);
 
         // Stories: an article that starts a cluster is linked by its features; a copy shares its
@@ -365,13 +436,8 @@ impl Pipeline {
         let mut story_matched = None;
         let mut story_merged: Vec<StoryId> = Vec::new();
         let (story, story_started) = if assignment.started {
-            let features = crate::story::features::combine(
-                std::iter::once(p.title_features.as_slice())
-                    .chain(kept_at.iter().map(|&i| p.paragraph_features[i].as_slice())),
-            );
             let ids: Vec<u32> = features.features.iter().map(|f| f.0).collect();
-            self.storyteller.record_features(&ids);
-            let vector = self.storyteller.vector(&features);
+            let vector = self.storyteller.record_and_vector(&features);
             let s = self.storyteller.assign(
                 article,
                 assignment.cluster,
@@ -482,21 +548,30 @@ impl Pipeline {
         outcome
     }
 
-    /// Commits the queued writes in one transaction.
+    /// Hands the queued writes to the background writer (one transaction); waits only while an
+    /// earlier batch is still waiting. An error of an earlier batch is returned here.
     pub async fn flush(&mut self) -> Result<()> {
         let batch = std::mem::take(&mut self.pending);
-        self.store.write_batch(&batch).await
+        self.writer.write(batch).await
+    }
+
+    /// Flushes and waits until every write so far is committed.
+    pub async fn sync(&mut self) -> Result<()> {
+        self.flush().await?;
+        self.writer.sync().await
     }
 
     /// Recomputes the differences of the stories changed since they were last computed.
     pub async fn refresh_stories(&mut self) -> Result<usize> {
-        self.store.refresh_stories().await
+        self.sync().await?;
+        self.writer.store().await?.refresh_stories().await
     }
 
-    /// Flushes, brings story differences up to date, and closes the store.
+    /// Commits everything, brings story differences up to date, and closes the store.
     pub async fn close(mut self) -> Result<()> {
         self.flush().await?;
-        self.store.refresh_stories().await?;
-        self.store.close().await
+        let mut store = self.writer.into_store().await?;
+        store.refresh_stories().await?;
+        store.close().await
     }
 }

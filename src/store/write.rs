@@ -5,7 +5,7 @@ use super::Store;
 use crate::document::{ArticleId, ClusterId, SourceId, VersionId};
 use crate::error::{DbContext, Result};
 use crate::fingerprint::{Fingerprint, Simhash, Sketch};
-use crate::story::differences::{Member, differences};
+use crate::story::differences::{Difference, Member, differences};
 use crate::story::{StoryId, StoryVector};
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures_util::StreamExt;
@@ -337,10 +337,30 @@ impl Store {
             }
             let mut tx = self.writer.begin().await.ctx("beginning a refresh")?;
             let now = sql_time(Utc::now());
+            let mut stories = Vec::with_capacity(ids.len());
             for &id in &ids {
-                refresh_story_facts(&mut tx, StoryId(id), &now).await?;
+                stories.push((StoryId(id), story_members(&mut tx, StoryId(id)).await?));
+            }
+            // The differences of each story are independent: worked out on all cores.
+            let facts: Vec<(StoryId, Option<Vec<Difference>>)> =
+                tokio::task::spawn_blocking(move || {
+                    use rayon::prelude::*;
+                    stories
+                        .into_par_iter()
+                        .map(|(id, members)| {
+                            let sources: BTreeSet<&str> =
+                                members.iter().map(|m| m.source.as_str()).collect();
+                            // A story told by one source has no differences between sources.
+                            (id, (sources.len() >= 2).then(|| differences(&members)))
+                        })
+                        .collect()
+                })
+                .await
+                .map_err(|e| crate::error::Error::Task(e.to_string()))?;
+            for (id, diffs) in &facts {
+                store_story_facts(&mut tx, *id, diffs.as_deref(), &now).await?;
                 sqlx::query("DELETE FROM stories_dirty WHERE story_id = ?")
-                    .bind(id)
+                    .bind(id.0)
                     .execute(&mut *tx)
                     .await
                     .ctx("clearing a changed story")?;
@@ -451,11 +471,12 @@ impl Store {
 }
 
 /// Recomputes the stored differences of one story from its members' clean texts.
-async fn refresh_story_facts(
+/// The members of a story whose differences are computed: the longest version a source has in
+/// each cluster, longest first, at most [`DIFFERENCE_MEMBERS`].
+async fn story_members(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     story: StoryId,
-    now: &str,
-) -> Result<()> {
+) -> Result<Vec<Member>> {
     let rows = sqlx::query(
         "SELECT a.article_id, s.name, v.title, v.published, v.words, v.clean_text
          FROM articles a
@@ -471,12 +492,7 @@ async fn refresh_story_facts(
     .fetch_all(&mut **tx)
     .await
     .ctx("reading story members")?;
-    sqlx::query("DELETE FROM story_facts WHERE story_id = ?")
-        .bind(story.0)
-        .execute(&mut **tx)
-        .await
-        .ctx("clearing story differences")?;
-    let members: Vec<Member> = rows
+    Ok(rows
         .into_iter()
         .map(|r| Member {
             article: ArticleId(r.get(0)),
@@ -486,12 +502,25 @@ async fn refresh_story_facts(
             words: r.get(4),
             text: r.get(5),
         })
-        .collect();
-    let sources: BTreeSet<&str> = members.iter().map(|m| m.source.as_str()).collect();
-    if sources.len() < 2 {
+        .collect())
+}
+
+/// Replaces a story's stored differences (`None`: a story of one source, which has none).
+async fn store_story_facts(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    story: StoryId,
+    diffs: Option<&[Difference]>,
+    now: &str,
+) -> Result<()> {
+    sqlx::query("DELETE FROM story_facts WHERE story_id = ?")
+        .bind(story.0)
+        .execute(&mut **tx)
+        .await
+        .ctx("clearing story differences")?;
+    let Some(diffs) = diffs else {
         return Ok(());
-    }
-    for d in differences(&members) {
+    };
+    for d in diffs {
         sqlx::query("INSERT INTO story_facts (story_id, kind, subject, source, value, detail) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(story.0)
             .bind(&d.kind)

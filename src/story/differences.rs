@@ -17,7 +17,7 @@
 
 use crate::diff::sentences;
 use crate::document::ArticleId;
-use crate::normalize::text::key_form;
+use crate::normalize::text::{for_each_token, key_form, token_hash};
 use crate::story::features::figure_value;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
@@ -697,16 +697,24 @@ fn name_rows(texts: &BTreeMap<String, String>, out: &mut Vec<Difference>) {
 // ---------------------------------------------------------------------------------------------
 // Quotes and unique sentences
 
-fn shingles3(text: &str) -> HashSet<String> {
-    let k = key_form(text);
-    let w: Vec<&str> = k.split(' ').filter(|s| !s.is_empty()).collect();
+/// Hashes of a text's word 3-grams (of its words, if it has fewer than three).
+type Shingles = HashSet<u64, std::hash::BuildHasherDefault<crate::cluster::AnchorHasher>>;
+
+fn shingles3(text: &str) -> Shingles {
+    let mut w: Vec<u64> = Vec::new();
+    for_each_token(text, |t| w.push(token_hash(t)));
     if w.len() < 3 {
-        return w.iter().map(|s| s.to_string()).collect();
+        return w.iter().map(|t| t.rotate_left(7) ^ 0x5bd1_e995).collect();
     }
-    w.windows(3).map(|x| x.join(" ")).collect()
+    w.windows(3)
+        .map(|x| {
+            let h = x[0] ^ x[1].rotate_left(21) ^ x[2].rotate_left(42);
+            h.wrapping_mul(0xff51_afd7_ed55_8ccd) ^ (h >> 29)
+        })
+        .collect()
 }
 
-fn containment(part: &HashSet<String>, whole: &HashSet<String>) -> f64 {
+fn containment(part: &Shingles, whole: &Shingles) -> f64 {
     if part.is_empty() {
         return 0.0;
     }
@@ -735,7 +743,7 @@ fn quote_and_unique_rows(
     texts: &BTreeMap<String, String>,
     out: &mut Vec<Difference>,
 ) {
-    let shingled: BTreeMap<&str, HashSet<String>> = texts
+    let shingled: BTreeMap<&str, Shingles> = texts
         .iter()
         .map(|(s, t)| (s.as_str(), shingles3(t)))
         .collect();
@@ -770,7 +778,7 @@ fn quote_and_unique_rows(
         }
     }
     for (source, sents) in by_source {
-        let others: Vec<&HashSet<String>> = shingled
+        let others: Vec<&Shingles> = shingled
             .iter()
             .filter(|(s, _)| *s != source)
             .map(|(_, v)| v)
