@@ -4,6 +4,8 @@
 
 use crate::cluster::ClusterParams;
 use crate::error::{Error, Result};
+use crate::schedule::ScheduleConfig;
+use crate::store::feeds::FullTextPolicy;
 use crate::story::StoryParams;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -19,6 +21,13 @@ pub struct Config {
     pub boilerplate: BoilerplateConfig,
     pub cluster: ClusterParams,
     pub story: StoryParams,
+    #[serde(default)]
+    pub schedule: ScheduleConfig,
+    #[serde(default)]
+    pub daemon: DaemonConfig,
+    /// Feeds listed in the config file (`[[feeds]]`): added to the store when the daemon starts.
+    #[serde(default)]
+    pub feeds: Vec<FeedConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -49,6 +58,42 @@ pub struct IngestConfig {
 pub struct BoilerplateConfig {
     pub min_articles: u32,
     pub max_words: usize,
+}
+
+/// The daemon (`newsdedup run`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DaemonConfig {
+    /// Address of the `/healthz` and `/metrics` endpoints; empty turns them off.
+    pub listen: String,
+    /// How often story differences are brought up to date while running, in seconds.
+    pub story_refresh_secs: u64,
+    /// On SIGINT/SIGTERM, polls still running after this many seconds are abandoned.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        DaemonConfig {
+            listen: "127.0.0.1:9464".into(),
+            story_refresh_secs: 60,
+            shutdown_grace_secs: 10,
+        }
+    }
+}
+
+/// A feed listed in the config file.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedConfig {
+    pub url: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A fixed poll interval, e.g. "15m" (default: adapted to the feed).
+    #[serde(default)]
+    pub interval: Option<String>,
+    #[serde(default)]
+    pub full_text: FullTextPolicy,
 }
 
 impl Config {

@@ -38,6 +38,10 @@ id_type!(
     SourceId
 );
 id_type!(
+    /// A feed the daemon polls.
+    FeedId
+);
+id_type!(
     /// One stored text of an article.
     VersionId
 );

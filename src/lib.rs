@@ -25,6 +25,7 @@ pub mod ingest;
 pub mod normalize;
 pub mod pipeline;
 pub mod report;
+pub mod schedule;
 pub mod store;
 pub mod story;
 

@@ -2,6 +2,7 @@
 
 mod clusters;
 mod eval;
+mod feeds;
 mod ingest;
 mod output;
 mod stories;
@@ -51,6 +52,8 @@ enum Command {
     /// Score clusters (and stories) against a labelled JSON Lines corpus: pairwise precision,
     /// recall, F1 and adjusted Rand index. Uses a temporary database unless --db is given.
     Eval(eval::EvalArgs),
+    /// Manage the feeds the daemon polls: add, list, remove, enable, disable.
+    Feeds(feeds::FeedsArgs),
 }
 
 fn init_logging(config: &Config) -> Result<()> {
@@ -95,6 +98,7 @@ async fn run(args: Args, config: Config) -> Result<ExitCode> {
         Command::Stories(a) => stories::list(a, config).await,
         Command::Story(a) => stories::show(a, config).await,
         Command::Eval(a) => eval::run(a, config, db_given).await,
+        Command::Feeds(a) => feeds::run(a, config).await,
     }
 }
 

@@ -27,7 +27,8 @@ use crate::ingest::{Origin, Rejected};
 use crate::normalize::learned::LearnedBoilerplate;
 use crate::normalize::text::{clean_line, key_hash};
 use crate::normalize::{NormalizedText, normalize};
-use crate::store::{ArticleWrite, NewSource, Store};
+use crate::store::feeds::FeedWrite;
+use crate::store::{ArticleWrite, NewSource, Store, WriteBatch};
 use crate::story::features::StoryFeatures;
 use crate::story::{StoryId, Storyteller};
 use chrono::{DateTime, Utc};
@@ -267,6 +268,7 @@ pub struct Pipeline {
     next_version: i64,
     next_source: i64,
     pending: Vec<ArticleWrite>,
+    pending_feeds: Vec<FeedWrite>,
 }
 
 impl Pipeline {
@@ -344,6 +346,7 @@ impl Pipeline {
             next_version: counters.max_version + 1,
             next_source,
             pending: Vec::new(),
+            pending_feeds: Vec::new(),
         })
     }
 
@@ -363,7 +366,7 @@ impl Pipeline {
 
     /// Writes queued since the last flush.
     pub fn pending(&self) -> usize {
-        self.pending.len()
+        self.pending.len() + self.pending_feeds.len()
     }
 
     fn source_id(&mut self, name: &str) -> (SourceId, Option<NewSource>) {
@@ -551,8 +554,16 @@ impl Pipeline {
     /// Hands the queued writes to the background writer (one transaction); waits only while an
     /// earlier batch is still waiting. An error of an earlier batch is returned here.
     pub async fn flush(&mut self) -> Result<()> {
-        let batch = std::mem::take(&mut self.pending);
+        let batch = WriteBatch {
+            articles: std::mem::take(&mut self.pending),
+            feeds: std::mem::take(&mut self.pending_feeds),
+        };
         self.writer.write(batch).await
+    }
+
+    /// Queues a change to the feed tables, committed with the next batch.
+    pub fn record_feed(&mut self, w: FeedWrite) {
+        self.pending_feeds.push(w);
     }
 
     /// Flushes and waits until every write so far is committed.

@@ -7,14 +7,14 @@
 //! batches, which a re-run ingests again.
 
 use crate::error::{Error, Result};
-use crate::store::{ArticleWrite, Store};
+use crate::store::{Store, WriteBatch};
 use sqlx::SqlitePool;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 pub(super) struct BatchWriter {
     readers: SqlitePool,
-    batches: Option<mpsc::Sender<Vec<ArticleWrite>>>,
+    batches: Option<mpsc::Sender<WriteBatch>>,
     task: Option<JoinHandle<(Store, Result<()>)>>,
     /// The store while no writer task runs (between [`BatchWriter::sync`] and the next batch).
     idle: Option<Store>,
@@ -35,13 +35,13 @@ impl BatchWriter {
     }
 
     /// Queues a batch; waits while another batch is already waiting.
-    pub(super) async fn write(&mut self, batch: Vec<ArticleWrite>) -> Result<()> {
+    pub(super) async fn write(&mut self, batch: WriteBatch) -> Result<()> {
         if batch.is_empty() {
             return Ok(());
         }
         if self.batches.is_none() {
             let mut store = self.idle.take().ok_or(Error::WriterGone)?;
-            let (tx, mut rx) = mpsc::channel::<Vec<ArticleWrite>>(1);
+            let (tx, mut rx) = mpsc::channel::<WriteBatch>(1);
             self.batches = Some(tx);
             self.task = Some(tokio::spawn(async move {
                 while let Some(batch) = rx.recv().await {

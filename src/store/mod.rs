@@ -8,6 +8,7 @@
 //! The database runs in WAL mode with a busy timeout, so readers (sqlite3, Datasette, `newsdedup
 //! clusters`) never wait for the writer, and foreign keys on. There is one writer connection.
 
+pub mod feeds;
 mod read;
 mod write;
 
@@ -49,7 +50,7 @@ pub struct Store {
     options: StoreOptions,
 }
 
-fn connect_options(path: &Path) -> Result<SqliteConnectOptions> {
+pub(crate) fn connect_options(path: &Path) -> Result<SqliteConnectOptions> {
     let url = format!("sqlite://{}", path.display());
     let opts = SqliteConnectOptions::from_str(&url).map_err(|source| Error::Open {
         path: path.to_owned(),

@@ -110,13 +110,28 @@ pub struct Counters {
     pub max_cluster: i64,
 }
 
+/// What one transaction writes: articles, and the feed changes that produced them.
+#[derive(Debug, Default)]
+pub struct WriteBatch {
+    pub articles: Vec<ArticleWrite>,
+    pub feeds: Vec<super::feeds::FeedWrite>,
+}
+
+impl WriteBatch {
+    pub fn is_empty(&self) -> bool {
+        self.articles.is_empty() && self.feeds.is_empty()
+    }
+}
+
 impl Store {
     /// Writes a batch of article versions in one transaction.
-    pub async fn write_batch(&mut self, batch: &[ArticleWrite]) -> Result<()> {
+    pub async fn write_batch(&mut self, batch: &WriteBatch) -> Result<()> {
         use sqlx::Connection;
         if batch.is_empty() {
             return Ok(());
         }
+        let feeds = &batch.feeds;
+        let batch = &batch.articles;
         let full_text = self.options.full_text;
         let mut tx = self.writer.begin().await.ctx("beginning a batch")?;
         for w in batch {
@@ -316,6 +331,9 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .ctx("queueing story differences")?;
+        }
+        for f in feeds {
+            super::feeds::apply_feed_write(&mut tx, f).await?;
         }
         tx.commit().await.ctx("committing a batch")?;
         Ok(())

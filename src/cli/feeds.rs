@@ -1,0 +1,168 @@
+//! `newsdedup feeds ...`: the feed list (add, list, remove, enable, disable, import, export).
+//!
+//! Edits go straight to the database on their own short transactions, so they work while the
+//! daemon runs; the daemon picks them up at its next look at the schedule.
+
+use super::output::{shorten, table};
+use anyhow::{Context, Result, bail};
+use chrono::{DateTime, Utc};
+use newsdedup::config::Config;
+use newsdedup::store::feeds::{self, FeedRow, FullTextPolicy, NewFeed};
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct FeedsArgs {
+    #[command(subcommand)]
+    command: FeedsCommand,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum FeedsCommand {
+    /// Add a feed (RSS, Atom, JSON Feed; a web page's own feed is found at its first poll).
+    Add {
+        url: String,
+        /// The name its articles are stored under (default: the feed's title).
+        #[arg(long)]
+        name: Option<String>,
+        /// A fixed poll interval, e.g. 15m or 2h (default: adapted to how often it publishes).
+        #[arg(long, value_name = "DURATION")]
+        interval: Option<String>,
+        /// When to fetch the article page: auto, always or never.
+        #[arg(long, default_value = "auto", value_name = "POLICY")]
+        full_text: String,
+    },
+    /// List feeds with their status, last success, last error, next poll and article count.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a feed (by id or URL); its articles stay.
+    Remove { feed: String },
+    /// Enable a feed (by id or URL), clearing its failures; it is polled at once.
+    Enable { feed: String },
+    /// Stop polling a feed (by id or URL).
+    Disable { feed: String },
+}
+
+/// Parses "90s", "15m", "2h", "1d" (anything humantime reads) into seconds.
+pub fn parse_interval(s: &str) -> Result<i64> {
+    let d = humantime::parse_duration(s)
+        .with_context(|| format!("interval {s:?}: expected a duration like 15m or 2h"))?;
+    if d.as_secs() < 60 {
+        bail!("interval {s:?}: at least one minute");
+    }
+    Ok(d.as_secs() as i64)
+}
+
+fn when(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
+fn status(f: &FeedRow) -> String {
+    match (f.enabled, &f.disabled_reason) {
+        (true, _) if f.failures > 0 => format!("failing ({})", f.failures),
+        (true, _) => "ok".into(),
+        (false, Some(r)) => format!("disabled: {r}"),
+        (false, None) => "disabled".into(),
+    }
+}
+
+pub async fn run(args: FeedsArgs, config: Config) -> Result<ExitCode> {
+    let db = &config.database.path;
+    let mut conn = feeds::open_admin(db).await?;
+    match args.command {
+        FeedsCommand::Add {
+            url,
+            name,
+            interval,
+            full_text,
+        } => {
+            let parsed = url::Url::parse(&url).with_context(|| format!("feed URL {url:?}"))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                bail!("feed URL {url:?}: only http and https are polled");
+            }
+            let full_text = FullTextPolicy::parse(&full_text).with_context(|| {
+                format!("--full-text {full_text:?}: expected auto, always or never")
+            })?;
+            let interval_secs = interval.as_deref().map(parse_interval).transpose()?;
+            let (id, new) = feeds::add_feed(
+                &mut conn,
+                &NewFeed {
+                    url: parsed.to_string(),
+                    name,
+                    interval_secs,
+                    full_text,
+                    from_config: false,
+                },
+            )
+            .await?;
+            println!(
+                "{} feed {id}: {}",
+                if new { "added" } else { "updated" },
+                parsed
+            );
+        }
+        FeedsCommand::List { json } => {
+            let pool = newsdedup::store::Store::open_read_only(db).await?;
+            let rows = feeds::list_feeds(&pool).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else if rows.is_empty() {
+                println!("no feeds (add one with `newsdedup feeds add URL`)");
+            } else {
+                let mut t = table(&[
+                    "id",
+                    "name",
+                    "status",
+                    "last success",
+                    "last error",
+                    "next poll",
+                    "articles",
+                ]);
+                for f in &rows {
+                    t.add_row(vec![
+                        f.id.to_string(),
+                        shorten(f.display_name(), 32),
+                        shorten(&status(f), 40),
+                        when(f.last_success_at),
+                        f.last_error
+                            .as_deref()
+                            .map(|e| format!("{} {}", when(f.last_error_at), shorten(e, 40)))
+                            .unwrap_or_else(|| "-".into()),
+                        match (f.enabled, f.next_poll_at) {
+                            (true, None) => "due".into(),
+                            (true, t) => when(t),
+                            (false, _) => "-".into(),
+                        },
+                        f.articles.to_string(),
+                    ]);
+                }
+                println!("{t}");
+            }
+        }
+        FeedsCommand::Remove { feed } => {
+            let f = lookup(&mut conn, &feed).await?;
+            feeds::remove_feed(&mut conn, f.id).await?;
+            println!("removed feed {}: {}", f.id, f.url);
+        }
+        FeedsCommand::Enable { feed } => {
+            let f = lookup(&mut conn, &feed).await?;
+            feeds::set_enabled(&mut conn, f.id, true).await?;
+            println!("enabled feed {}: {}", f.id, f.url);
+        }
+        FeedsCommand::Disable { feed } => {
+            let f = lookup(&mut conn, &feed).await?;
+            feeds::set_enabled(&mut conn, f.id, false).await?;
+            println!("disabled feed {}: {}", f.id, f.url);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn lookup(conn: &mut sqlx::SqliteConnection, key: &str) -> Result<FeedRow> {
+    feeds::find_feed(conn, key)
+        .await?
+        .with_context(|| format!("no feed {key:?} (see `newsdedup feeds list`)"))
+}
