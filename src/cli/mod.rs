@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing, logging set-up, and one module per command.
 
 mod clusters;
+mod conformance;
 mod eval;
 mod ingest;
 mod output;
@@ -51,6 +52,9 @@ enum Command {
     /// Score clusters (and stories) against a labelled JSON Lines corpus: pairwise precision,
     /// recall, F1 and adjusted Rand index. Uses a temporary database unless --db is given.
     Eval(eval::EvalArgs),
+    /// Measure conformance against other projects' test suites (`conformance feeds`: the feed
+    /// parser against gofeed's and feedparser's test data).
+    Conformance(conformance::ConformanceArgs),
 }
 
 fn init_logging(config: &Config) -> Result<()> {
@@ -95,6 +99,7 @@ async fn run(args: Args, config: Config) -> Result<ExitCode> {
         Command::Stories(a) => stories::list(a, config).await,
         Command::Story(a) => stories::show(a, config).await,
         Command::Eval(a) => eval::run(a, config, db_given).await,
+        Command::Conformance(a) => conformance::run_cmd(a).await,
     }
 }
 

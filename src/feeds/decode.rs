@@ -57,7 +57,10 @@ impl Charset {
         match l.to_ascii_lowercase().as_str() {
             "utf-32" | "utf32" | "ucs-4" | "utf-32be" => Some(Charset::Utf32Be),
             "utf-32le" => Some(Charset::Utf32Le),
-            _ => Encoding::for_label(l.as_bytes()).map(Charset::Encoding),
+            // encoding_rs decodes GBK with its GB18030 decoder; name it by the superset.
+            _ => Encoding::for_label(l.as_bytes()).map(|e| {
+                Charset::Encoding(if e == encoding_rs::GBK { encoding_rs::GB18030 } else { e })
+            }),
         }
     }
 

@@ -50,7 +50,17 @@ fn resolve(name: &str) -> Option<String> {
         };
         return char::from_u32(code).map(String::from);
     }
-    quick_xml::escape::resolve_html5_entity(name).map(str::to_string)
+    html5_entity(name)
+}
+
+/// An HTML5 named character reference (`nbsp`, `yen`, `zeta`), if `name` is one.
+pub(crate) fn html5_entity(name: &str) -> Option<String> {
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let reference = format!("&{name};");
+    let decoded = html_escape::decode_html_entities(&reference);
+    (decoded != reference).then(|| decoded.into_owned())
 }
 
 /// Elements whose content is not text.
@@ -140,16 +150,25 @@ fn is_spacing(name: &str) -> bool {
     )
 }
 
-/// The byte after a tag's closing `>` (quoted `>` skipped), or the end of the text.
+/// The byte after a tag's closing `>` (a `>` inside a quoted attribute value skipped; a quote
+/// only opens a value right after `=`), or the end of the text.
 fn tag_end(b: &[u8], start: usize) -> usize {
     let mut quote = None;
+    let mut after_eq = false;
     let mut j = start + 1;
     while j < b.len() {
-        match (quote, b[j]) {
-            (None, b'"') | (None, b'\'') => quote = Some(b[j]),
-            (Some(q), c) if c == q => quote = None,
-            (None, b'>') => return j + 1,
-            _ => {}
+        let c = b[j];
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                b'"' | b'\'' if after_eq => quote = Some(c),
+                b'>' => return j + 1,
+                _ => {}
+            },
+        }
+        if quote.is_none() && !c.is_ascii_whitespace() {
+            after_eq = c == b'=';
         }
         j += 1;
     }

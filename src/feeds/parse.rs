@@ -31,6 +31,7 @@ use serde_json::Value;
 use url::Url;
 
 const MARKER: &str = "urn:x-newsdedup:entry:";
+const NS_MEDIA: &str = "http://search.yahoo.com/mrss/";
 
 /// Parses a feed (RSS 0.9x/1.0/2.0, Atom 0.3/1.0, JSON Feed 1.0/1.1).
 ///
@@ -45,7 +46,7 @@ pub fn parse_feed(
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(FeedError::Empty);
     }
-    let base = url.and_then(|u| Url::parse(u.trim()).ok());
+    let base = url.and_then(|u| Url::parse(u.trim()).ok()).filter(is_safe_base);
     let decoded = guarded(ParseStep::Decode, || {
         Ok(decode(bytes, content_type, DocumentKind::Xml))
     })?;
@@ -54,6 +55,13 @@ pub fn parse_feed(
         .iter()
         .map(|n| Repair::Encoding(n.clone()))
         .collect();
+    if decoded.source == super::EncodingSource::Detected {
+        // XML without a declaration must be UTF-8 or UTF-16.
+        repairs.push(Repair::Encoding(format!(
+            "no usable encoding declared and the bytes are not UTF-8: detected {}",
+            decoded.charset
+        )));
+    }
     let text = decoded
         .text
         .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
@@ -84,7 +92,30 @@ struct EntrySide {
     enclosures: Vec<Enclosure>,
     summary_base: Option<Url>,
     content_base: Option<Url>,
+    /// RSS: the modification time we read ourselves (`atom:updated`, `dcterms:modified`,
+    /// `dc:date`); Atom and JSON: whether feed-rs's `updated` was stated.
+    updated: Option<DateTime<Utc>>,
     has_updated: bool,
+    /// Values from other vocabularies, used when feed-rs found none of its own.
+    fb: Fallbacks,
+}
+
+/// Values from extension vocabularies (Dublin Core, iTunes, Atom inside RSS), for fields the
+/// main vocabulary left empty.
+#[derive(Debug, Default, Clone)]
+struct Fallbacks {
+    /// HTML-ish text, as RSS titles are.
+    title: Option<String>,
+    /// HTML.
+    summary: Option<String>,
+    /// (text, is HTML).
+    content: Option<(String, bool)>,
+    authors: Vec<String>,
+    published: Option<DateTime<Utc>>,
+    /// Channel level only: `dc:date`, `dcterms:modified`.
+    updated: Option<DateTime<Utc>>,
+    /// Channel level only: `dc:language`.
+    language: Option<String>,
 }
 
 /// What we read from the tree for the feed.
@@ -98,6 +129,7 @@ struct FeedSide {
     update_period: Option<UpdatePeriod>,
     update_frequency: Option<u32>,
     entries: Vec<EntrySide>,
+    fb: Fallbacks,
 }
 
 fn parse_xml_feed(
@@ -167,15 +199,19 @@ fn feed_rs_parser() -> feed_rs::parser::Parser {
         .build()
 }
 
-/// The base URL in effect inside `el`, given the one outside it.
+/// Bases that relative links may be resolved against (not `javascript:` and the like).
+fn is_safe_base(u: &Url) -> bool {
+    matches!(u.scheme(), "http" | "https" | "ftp")
+}
+
+/// The base URL in effect inside `el`, given the one outside it (an unsafe or unreadable
+/// `xml:base` is ignored).
 fn base_in(el: &Element, outer: Option<&Url>) -> Option<Url> {
-    match el.attr_ns(NS_XML, "base") {
-        Some(b) => match outer {
-            Some(o) => o.join(b.trim()).ok().or_else(|| Some(o.clone())),
-            None => Url::parse(b.trim()).ok(),
-        },
-        None => outer.cloned(),
-    }
+    let joined = el.attr_ns(NS_XML, "base").and_then(|b| match outer {
+        Some(o) => o.join(b.trim()).ok(),
+        None => Url::parse(b.trim()).ok(),
+    });
+    joined.filter(is_safe_base).or_else(|| outer.cloned())
 }
 
 fn non_empty(s: String) -> Option<String> {
@@ -196,6 +232,7 @@ fn scan_and_mark(root: &mut Element, format: &XmlFormat, doc_base: Option<&Url>)
             };
             let base = base_in(channel, root_base.as_ref());
             read_channel_hints(channel, None, &mut side);
+            side.fb = extension_fallbacks(channel);
             side.link = rss_link(channel, None, base.as_ref());
             side.description_base = channel
                 .child(None, "description")
@@ -216,6 +253,7 @@ fn scan_and_mark(root: &mut Element, format: &XmlFormat, doc_base: Option<&Url>)
             if let Some(channel) = root.child(Some(NS_RSS10), "channel") {
                 let base = base_in(channel, root_base.as_ref());
                 read_channel_hints(channel, Some(NS_RSS10), &mut side);
+                side.fb = extension_fallbacks(channel);
                 side.link = rss_link(channel, Some(NS_RSS10), base.as_ref());
                 side.description_base = channel
                     .child(Some(NS_RSS10), "description")
@@ -245,6 +283,7 @@ fn scan_and_mark(root: &mut Element, format: &XmlFormat, doc_base: Option<&Url>)
                 return side;
             }
             side.link = atom_alternate(root, root_base.as_ref());
+            side.fb.authors = atom_people(root);
             side.description_base = root
                 .child(Some(NS_ATOM), "subtitle")
                 .and_then(|d| base_in(d, root_base.as_ref()));
@@ -386,11 +425,101 @@ fn rss_entry(item: &Element, rss_ns: Option<&str>, outer: Option<&Url>) -> Entry
         .find(|e| e.is(Some(NS_CONTENT), "encoded"))
         .and_then(|d| base_in(d, base.as_ref()))
         .or_else(|| base.clone());
-    side.has_updated = item.elements().any(|e| {
-        e.local == "updated" && (e.ns.is_none() || e.ns.as_deref() == Some(NS_ATOM))
-            || e.is(Some(NS_DCTERMS), "modified")
-    });
+    side.updated = item
+        .elements()
+        .find(|e| {
+            (e.local == "updated" && (e.ns.is_none() || e.ns.as_deref() == Some(NS_ATOM)))
+                || e.is(Some(NS_DCTERMS), "modified")
+                || e.is(Some(NS_DC), "date")
+        })
+        .and_then(|e| parse_date(&e.text()));
+    side.fb = extension_fallbacks(item);
     side
+}
+
+fn is_itunes(ns: Option<&str>) -> bool {
+    ns.is_some_and(|n| n.eq_ignore_ascii_case("http://www.itunes.com/dtds/podcast-1.0.dtd"))
+}
+
+fn child_text(el: &Element, pred: impl Fn(&Element) -> bool) -> Option<String> {
+    el.elements().filter(|e| pred(e)).find_map(|e| non_empty(e.text()))
+}
+
+/// A name from an RSS-style person string: "email (Name)", "Name <email>", or as is.
+fn person_from_text(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    if let (Some(open), true) = (raw.find('('), raw.ends_with(')')) {
+        let inner = raw[open + 1..raw.len() - 1].trim();
+        let outer = raw[..open].trim();
+        let name = if outer.contains('@') { inner } else { outer };
+        return non_empty(name.to_string()).or_else(|| non_empty(raw.to_string()));
+    }
+    if let (Some(open), true) = (raw.find('<'), raw.ends_with('>')) {
+        return non_empty(raw[..open].to_string()).or_else(|| non_empty(raw.to_string()));
+    }
+    non_empty(raw.to_string())
+}
+
+/// Names of Atom person constructs (`atom:author`) directly inside `el`.
+fn atom_people(el: &Element) -> Vec<String> {
+    el.elements()
+        .filter(|e| e.is(Some(NS_ATOM), "author"))
+        .filter_map(|a| {
+            child_text(a, |c| c.is(Some(NS_ATOM), "name"))
+                .or_else(|| child_text(a, |c| c.is(Some(NS_ATOM), "email")))
+        })
+        .collect()
+}
+
+/// Dublin Core, iTunes and Atom elements inside an RSS channel or item.
+fn extension_fallbacks(el: &Element) -> Fallbacks {
+    let mut fb = Fallbacks {
+        title: child_text(el, |e| e.is(Some(NS_DC), "title") || e.is(Some(NS_ATOM), "title"))
+            .or_else(|| child_text(el, |e| e.is(Some(NS_MEDIA), "title"))),
+        summary: child_text(el, |e| e.is(Some(NS_DC), "description"))
+            .or_else(|| child_text(el, |e| is_itunes(e.ns.as_deref()) && e.local == "summary"))
+            .or_else(|| child_text(el, |e| e.is(Some(NS_ATOM), "summary")))
+            .or_else(|| child_text(el, |e| is_itunes(e.ns.as_deref()) && e.local == "subtitle")),
+        content: el.child(Some(NS_ATOM), "content").and_then(|c| {
+            let html = matches!(c.attr("type"), Some("html") | Some("xhtml") | Some("text/html"));
+            let text = if c.has_element_children() {
+                super::xml::inner_html(c)
+            } else {
+                c.text()
+            };
+            non_empty(text).map(|t| (t, html))
+        }),
+        authors: Vec::new(),
+        published: el
+            .elements()
+            .find(|e| {
+                e.is(Some(NS_ATOM), "published")
+                    || e.is(Some(NS_DCTERMS), "issued")
+                    || e.is(Some(NS_DCTERMS), "created")
+            })
+            .and_then(|e| parse_date(&e.text())),
+        updated: el
+            .elements()
+            .find(|e| e.is(Some(NS_DCTERMS), "modified") || e.is(Some(NS_DC), "date"))
+            .and_then(|e| parse_date(&e.text())),
+        language: child_text(el, |e| e.is(Some(NS_DC), "language")),
+    };
+    fb.authors = el
+        .elements()
+        .filter(|e| e.is(Some(NS_DC), "creator") || e.is(Some(NS_DC), "author"))
+        .filter_map(|e| person_from_text(&e.text()))
+        .collect();
+    if fb.authors.is_empty() {
+        fb.authors = atom_people(el);
+    }
+    if fb.authors.is_empty() {
+        fb.authors = el
+            .elements()
+            .filter(|e| is_itunes(e.ns.as_deref()) && e.local == "author")
+            .filter_map(|e| person_from_text(&e.text()))
+            .collect();
+    }
+    fb
 }
 
 fn atom_entry_in(entry: &Element, outer: Option<&Url>, explicit_base: bool) -> EntrySide {
@@ -435,6 +564,10 @@ fn atom_entry(entry: &Element, outer: Option<&Url>, explicit_outer_base: bool) -
         .and_then(|d| base_in(d, base.as_ref()))
         .or_else(|| base.clone());
     side.has_updated = entry.child(Some(NS_ATOM), "updated").is_some();
+    side.fb.authors = entry
+        .child(Some(NS_ATOM), "source")
+        .map(atom_people)
+        .unwrap_or_default();
     side
 }
 
@@ -471,10 +604,16 @@ fn html_of(body: &str, mime: &str, kind: FeedKind, base: Option<&Url>) -> Option
 fn person_name(p: &model::Person) -> Option<String> {
     p.name
         .as_deref()
-        .map(str::trim)
+        .map(|n| n.trim().trim_start_matches('(').trim_end_matches(')').trim())
         .filter(|n| !n.is_empty())
         .or_else(|| p.email.as_deref().map(str::trim).filter(|e| !e.is_empty()))
         .map(str::to_string)
+}
+
+/// A language tag as BCP 47 writes it (`en_US` → `en-US`).
+fn language_tag(l: &str) -> Option<String> {
+    let l = l.trim();
+    (!l.is_empty()).then(|| l.replace('_', "-"))
 }
 
 fn marker_index(id: &str) -> Option<usize> {
@@ -482,6 +621,12 @@ fn marker_index(id: &str) -> Option<usize> {
 }
 
 fn merge(f: model::Feed, kind: FeedKind, version: String, side: FeedSide) -> ParsedFeed {
+    let feed_authors: Vec<String> = f
+        .authors
+        .iter()
+        .filter_map(person_name)
+        .chain(side.fb.authors.iter().cloned())
+        .collect();
     let entries = f
         .entries
         .iter()
@@ -496,22 +641,43 @@ fn merge(f: model::Feed, kind: FeedKind, version: String, side: FeedSide) -> Par
                 .and_then(|k| side.entries.get(k))
                 .cloned()
                 .unwrap_or_default();
-            FeedEntry {
-                guid: s.guid,
-                link: s.link,
-                title: e.title.as_ref().and_then(|t| title_text(t, kind)),
-                published: e.published,
-                updated: if s.has_updated { e.updated } else { None },
-                authors: e.authors.iter().filter_map(person_name).collect(),
-                summary: e.summary.as_ref().and_then(|t| {
+            let updated = match kind {
+                FeedKind::Rss => s.updated,
+                _ => e.updated.filter(|_| s.has_updated),
+            };
+            let published = e.published.or(s.fb.published).or(match kind {
+                // An Atom entry must state `updated` and may omit `published`.
+                FeedKind::Atom => updated,
+                _ => None,
+            });
+            let mut authors: Vec<String> = e.authors.iter().filter_map(person_name).collect();
+            if authors.is_empty() {
+                authors = s.fb.authors.clone();
+            }
+            if authors.is_empty() && kind == FeedKind::Atom {
+                // RFC 4287 4.2.1: the feed's authors apply to entries without their own.
+                authors = feed_authors.clone();
+            }
+            let summary = e
+                .summary
+                .as_ref()
+                .and_then(|t| {
                     html_of(
                         &t.content,
                         &t.content_type.essence().to_string(),
                         kind,
                         s.summary_base.as_ref(),
                     )
-                }),
-                content: e.content.as_ref().and_then(|c| {
+                })
+                .or_else(|| {
+                    s.fb.summary
+                        .as_deref()
+                        .and_then(|t| html_of(t, "text/html", kind, s.summary_base.as_ref()))
+                });
+            let content = e
+                .content
+                .as_ref()
+                .and_then(|c| {
                     c.body.as_deref().and_then(|b| {
                         html_of(
                             b,
@@ -520,7 +686,26 @@ fn merge(f: model::Feed, kind: FeedKind, version: String, side: FeedSide) -> Par
                             s.content_base.as_ref(),
                         )
                     })
-                }),
+                })
+                .or_else(|| {
+                    s.fb.content.as_ref().and_then(|(t, is_html)| {
+                        let mime = if *is_html { "text/html" } else { "text/plain" };
+                        html_of(t, mime, FeedKind::Atom, s.content_base.as_ref())
+                    })
+                });
+            FeedEntry {
+                guid: s.guid,
+                link: s.link,
+                title: e
+                    .title
+                    .as_ref()
+                    .and_then(|t| title_text(t, kind))
+                    .or_else(|| s.fb.title.as_deref().map(html_to_text).filter(|t| !t.is_empty())),
+                published,
+                updated,
+                authors,
+                summary,
+                content,
                 enclosures: s.enclosures,
             }
         })
@@ -528,24 +713,36 @@ fn merge(f: model::Feed, kind: FeedKind, version: String, side: FeedSide) -> Par
     ParsedFeed {
         kind,
         version,
-        title: f.title.as_ref().and_then(|t| title_text(t, kind)),
+        title: f
+            .title
+            .as_ref()
+            .and_then(|t| title_text(t, kind))
+            .or_else(|| side.fb.title.as_deref().map(html_to_text).filter(|t| !t.is_empty())),
         link: side.link,
-        description: f.description.as_ref().and_then(|t| {
-            html_of(
-                &t.content,
-                &t.content_type.essence().to_string(),
-                kind,
-                side.description_base.as_ref(),
-            )
-        }),
+        description: f
+            .description
+            .as_ref()
+            .and_then(|t| {
+                html_of(
+                    &t.content,
+                    &t.content_type.essence().to_string(),
+                    kind,
+                    side.description_base.as_ref(),
+                )
+            })
+            .or_else(|| {
+                side.fb
+                    .summary
+                    .as_deref()
+                    .and_then(|t| html_of(t, "text/html", kind, side.description_base.as_ref()))
+            }),
         language: f
             .language
             .as_deref()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_string),
-        published: f.published,
-        updated: f.updated,
+            .and_then(language_tag)
+            .or_else(|| side.fb.language.as_deref().and_then(language_tag)),
+        published: f.published.or(side.fb.published),
+        updated: f.updated.or(side.fb.updated),
         ttl: side.ttl,
         skip_hours: side.skip_hours,
         skip_days: side.skip_days,
@@ -881,6 +1078,7 @@ fn parse_json(
             summary_base: base.cloned(),
             content_base: base.cloned(),
             has_updated: o.get("date_modified").is_some(),
+            ..EntrySide::default()
         });
         clean_items.push(item);
     }

@@ -184,11 +184,18 @@ fn repair_rss_container(container: &mut Element, rss_ns: Option<&str>, repairs: 
             let html = inner_html(child);
             child.children = vec![Node::Text(html)];
             push_repair(repairs, Repair::MarkupInText);
-        } else if child.ns.as_deref() == Some(NS_XHTML)
-            && (child.local == "body" || child.local == "div")
+        } else if ((child.ns.as_deref() == Some(NS_XHTML)
+            && (child.local == "body" || child.local == "div"))
+            || (child.ns.as_deref() == rss_ns
+                && (child.local == "body" || child.local == "fullitem")))
             && body.is_none()
         {
-            body = Some(inner_html(child));
+            // An XHTML body, or `<body>`/`<fullitem>` (markup or escaped HTML), is the content.
+            body = Some(if child.has_element_children() {
+                inner_html(child)
+            } else {
+                child.text()
+            });
         }
     }
     if let Some(html) = body
@@ -205,6 +212,7 @@ fn repair_rss_container(container: &mut Element, rss_ns: Option<&str>, repairs: 
 fn repair_rdf(root: &mut Element, repairs: &mut Vec<Repair>) -> XmlFormat {
     let mut version = "1.0".to_string();
     let uses_090 = root.ns.as_deref() == Some(NS_RSS090)
+        || root.xmlns.iter().any(|(_, uri)| uri == NS_RSS090)
         || root.elements().any(|e| e.ns.as_deref() == Some(NS_RSS090));
     if uses_090 {
         version = "0.90".to_string();
@@ -315,9 +323,17 @@ fn atom_element(el: &mut Element, source_ns: Option<&str>, is03: bool, repairs: 
                 atom_element(child, source_ns, is03, repairs)
             }
             l if is_text_construct(l) => text_construct(child, is03, repairs),
-            "link" if is03 => {
-                if child.attr("rel").is_none() {
+            "link" => {
+                if is03 && child.attr("rel").is_none() {
                     child.set_attr("rel", "alternate");
+                }
+                // Early Atom put the URL in the text.
+                if child.attr("href").is_none() {
+                    let text = child.text().trim().to_string();
+                    if !text.is_empty() {
+                        child.set_attr("href", &text);
+                        child.children.clear();
+                    }
                 }
             }
             _ => {}
@@ -435,7 +451,16 @@ fn text_construct(el: &mut Element, is03: bool, repairs: &mut Vec<Repair>) {
         _ => match kind {
             TextKind::Xhtml => (xhtml_inner(el), true),
             TextKind::Html | TextKind::Xml => {
-                if el.has_element_children() {
+                let elements: Vec<&Element> = el.elements().collect();
+                if let [div] = elements.as_slice()
+                    && div.local == "div"
+                    && !div.has_element_children()
+                    && el.children.len() <= 3
+                {
+                    // A wrapping <div> around escaped HTML: the HTML is the div's text.
+                    push_repair(repairs, Repair::MarkupInText);
+                    (div.text(), true)
+                } else if el.has_element_children() {
                     push_repair(repairs, Repair::MarkupInText);
                     (inner_html(el), true)
                 } else {

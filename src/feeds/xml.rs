@@ -87,6 +87,8 @@ pub(crate) struct Element {
     pub local: String,
     pub ns: Option<String>,
     pub attrs: Vec<Attr>,
+    /// The namespace declarations written on this element (prefix "" is the default).
+    pub xmlns: Vec<(String, String)>,
     pub children: Vec<Node>,
 }
 
@@ -97,6 +99,7 @@ impl Element {
             local: local.to_string(),
             ns: ns.map(str::to_string),
             attrs: Vec::new(),
+            xmlns: Vec::new(),
             children: Vec::new(),
         }
     }
@@ -349,7 +352,7 @@ impl Builder {
                 raw_attrs.push((key, value));
             }
         }
-        self.scopes.push(scope);
+        self.scopes.push(scope.clone());
         let (prefix, local) = split_qname(qname);
         let ns = self.resolve(prefix.unwrap_or(""), repairs);
         let attrs = raw_attrs
@@ -370,6 +373,7 @@ impl Builder {
             local: local.to_string(),
             ns,
             attrs,
+            xmlns: scope,
             children: Vec::new(),
         }
     }
@@ -480,9 +484,9 @@ fn resolve_reference(name: &str, repairs: &mut Vec<Repair>) -> String {
     if let Some(s) = quick_xml::escape::resolve_xml_entity(name) {
         return s.to_string();
     }
-    if let Some(s) = quick_xml::escape::resolve_html5_entity(name) {
+    if let Some(s) = super::html::html5_entity(name) {
         push_repair(repairs, Repair::HtmlEntity);
-        return s.to_string();
+        return s;
     }
     push_repair(repairs, Repair::BareAmpersand);
     format!("&{name};")
@@ -523,6 +527,21 @@ fn prepare<'a>(text: &'a str, repairs: &mut Vec<Repair>) -> Cow<'a, str> {
     if text.chars().any(|c| !is_xml_char(c)) {
         push_repair(repairs, Repair::IllegalCharacters);
         text = Cow::Owned(text.chars().filter(|&c| is_xml_char(c)).collect());
+    }
+    if text.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c)) {
+        // C1 controls in text are Windows-1252 punctuation decoded as Latin-1 somewhere upstream.
+        push_repair(repairs, Repair::C1CharacterReference);
+        text = Cow::Owned(
+            text.chars()
+                .filter_map(|c| {
+                    if ('\u{80}'..='\u{9f}').contains(&c) {
+                        cp1252_c1(c as u32)
+                    } else {
+                        Some(c)
+                    }
+                })
+                .collect(),
+        );
     }
     let entities = dtd_entities(&text);
     let b = text.as_bytes();
@@ -618,7 +637,11 @@ fn doctype_end(rest: &str) -> Option<usize> {
 
 /// `<!ENTITY name "value">` declarations of an internal DTD subset.
 fn dtd_entities(text: &str) -> Vec<(String, String)> {
-    let head = &text[..text.len().min(64 * 1024)];
+    let mut cut = text.len().min(64 * 1024);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let head = &text[..cut];
     let Some(start) = head.find("<!DOCTYPE") else {
         return Vec::new();
     };
@@ -812,27 +835,59 @@ fn is_void(local: &str) -> bool {
 /// nested inside one follows it).
 pub(crate) fn inner_html(el: &Element) -> String {
     let mut out = String::new();
+    let mut scope = HtmlScope {
+        default_ns: el.ns.clone().filter(|n| n == NS_XHTML),
+        prefixes: Vec::new(),
+    };
     for c in &el.children {
-        write_html(c, &mut out);
+        write_html(c, &mut scope, &mut out);
     }
     out
 }
 
-fn write_html(node: &Node, out: &mut String) {
+/// Namespaces already declared in the HTML being written (XHTML and no namespace need none).
+#[derive(Clone)]
+struct HtmlScope {
+    default_ns: Option<String>,
+    prefixes: Vec<(String, String)>,
+}
+
+fn write_html(node: &Node, scope: &mut HtmlScope, out: &mut String) {
     match node {
         Node::Text(t) => out.push_str(&escape_text(t)),
         Node::Element(e) => {
-            let name = if e.ns.as_deref() == Some(NS_XHTML) || e.prefix.is_none() {
+            // SVG and MathML keep their namespace (HTML parsers read them as foreign content);
+            // markup in any other namespace is written as plain HTML.
+            let foreign = e.ns.as_deref().filter(|n| {
+                *n == "http://www.w3.org/2000/svg" || *n == "http://www.w3.org/1998/Math/MathML"
+            });
+            let name = if e.ns.as_deref() == Some(NS_XHTML) || e.prefix.is_none() || foreign.is_some() {
                 e.local.clone()
             } else {
                 e.qname().into_owned()
             };
+            let mut inner = scope.clone();
             out.push('<');
             out.push_str(&name);
+            if let Some(ns) = foreign
+                && inner.default_ns.as_deref() != Some(ns)
+            {
+                out.push_str(&format!(" xmlns=\"{}\"", escape_attr(ns)));
+                inner.default_ns = Some(ns.to_string());
+            } else if foreign.is_none() && e.ns.as_deref() == Some(NS_XHTML) {
+                inner.default_ns = None;
+            }
             for a in &e.attrs {
                 let key = match (&a.prefix, a.ns.as_deref()) {
                     (_, Some(NS_XML)) => format!("xml:{}", a.local),
-                    (Some(p), _) => format!("{p}:{}", a.local),
+                    (Some(p), Some(ns)) => {
+                        if !inner.prefixes.iter().any(|(q, n)| q == p && n == ns) {
+                            out.push_str(&format!(" xmlns:{p}=\"{}\"", escape_attr(ns)));
+                            inner.prefixes.push((p.clone(), ns.to_string()));
+                        }
+                        format!("{p}:{}", a.local)
+                    }
+                    (Some(p), None) => format!("{p}:{}", a.local),
                     (None, _) => a.local.clone(),
                 };
                 out.push(' ');
@@ -843,9 +898,9 @@ fn write_html(node: &Node, out: &mut String) {
             }
             out.push('>');
             for c in &e.children {
-                write_html(c, out);
+                write_html(c, &mut inner, out);
             }
-            if !is_void(&e.local) {
+            if !is_void(&e.local) || foreign.is_some() {
                 out.push_str("</");
                 out.push_str(&name);
                 out.push('>');
