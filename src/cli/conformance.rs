@@ -23,7 +23,12 @@ enum Suite {
 #[derive(clap::Args, Debug)]
 struct FeedsArgs {
     /// The shared folder holding bench/feeds/gofeed and bench/feeds/feedparser.
-    #[arg(long, env = "NEWSDEDUP_SHARED", default_value = "../shared", value_name = "DIR")]
+    #[arg(
+        long,
+        env = "NEWSDEDUP_SHARED",
+        default_value = "../shared",
+        value_name = "DIR"
+    )]
     shared: PathBuf,
     /// Print the whole report (with every failure) as JSON.
     #[arg(long)]
@@ -68,10 +73,12 @@ fn pct(r: f64) -> String {
 fn print_report(r: &ConformanceReport, show: usize) {
     if let Some(g) = &r.gofeed {
         println!(
-            "gofeed: {} files compared ({} parsed), {} parse errors, {} crashes, {} hangs",
+            "gofeed: {} files compared ({} parsed), {} parse errors, {} read by the fallback, \
+             {} crashes, {} hangs",
             g.compared_files,
             g.parsed_files,
             g.errors.len(),
+            g.fallback.len(),
             g.crashes.len(),
             g.hangs.len()
         );
@@ -101,7 +108,8 @@ fn print_report(r: &ConformanceReport, show: usize) {
     if let Some(f) = &r.feedparser {
         println!(
             "\nfeedparser (outside sanitize/): {} of {} applicable checks pass ({}), {} not applicable; \
-             sanitize/: {} of {} ({}), {} not applicable; {} crashes, {} hangs",
+             sanitize/: {} of {} ({}), {} not applicable; {} files not parsed, {} read by the \
+             fallback; {} crashes, {} hangs",
             f.headline.pass,
             f.headline.pass + f.headline.fail,
             pct(f.headline.rate()),
@@ -110,6 +118,8 @@ fn print_report(r: &ConformanceReport, show: usize) {
             f.sanitize.pass + f.sanitize.fail,
             pct(f.sanitize.rate()),
             f.sanitize.not_applicable,
+            f.errors.len(),
+            f.fallback.len(),
             f.crashes.len(),
             f.hangs.len()
         );
@@ -126,6 +136,9 @@ fn print_report(r: &ConformanceReport, show: usize) {
         println!("{t}");
         for x in f.failures.iter().take(show) {
             println!("  {x}");
+        }
+        for e in f.errors.iter().take(show) {
+            println!("  not parsed: {}: {}", e.file, e.what);
         }
         for c in f.crashes.iter().chain(f.hangs.iter()) {
             println!("  CRASH/HANG {}: {}", c.file, c.what);

@@ -115,6 +115,8 @@ pub struct GofeedReport {
     pub fields: BTreeMap<String, FieldScore>,
     /// Files we could not parse although gofeed expects a result.
     pub errors: Vec<Incident>,
+    /// Files feed-rs rejected even after repair, read by our fallback instead.
+    pub fallback: Vec<String>,
     pub crashes: Vec<Incident>,
     pub hangs: Vec<Incident>,
 }
@@ -131,7 +133,11 @@ impl CheckTally {
     /// Passes over applicable checks.
     pub fn rate(&self) -> f64 {
         let n = self.pass + self.fail;
-        if n == 0 { 1.0 } else { self.pass as f64 / n as f64 }
+        if n == 0 {
+            1.0
+        } else {
+            self.pass as f64 / n as f64
+        }
     }
 }
 
@@ -148,6 +154,10 @@ pub struct FeedparserReport {
     pub not_applicable: BTreeMap<String, usize>,
     /// `file: expression (got …)` for each failed check outside `sanitize/`.
     pub failures: Vec<String>,
+    /// Files we could not parse, with the reason (all folders).
+    pub errors: Vec<Incident>,
+    /// Files feed-rs rejected even after repair, read by our fallback instead.
+    pub fallback: Vec<String>,
     pub crashes: Vec<Incident>,
     pub hangs: Vec<Incident>,
 }
@@ -177,7 +187,9 @@ pub fn run(shared: &Path, timeout: Duration) -> ConformanceReport {
     let feedparser = shared.join("bench/feeds/feedparser/tests");
     ConformanceReport {
         gofeed: gofeed.is_dir().then(|| run_gofeed(&gofeed, timeout)),
-        feedparser: feedparser.is_dir().then(|| run_feedparser(&feedparser, timeout)),
+        feedparser: feedparser
+            .is_dir()
+            .then(|| run_feedparser(&feedparser, timeout)),
     }
 }
 
@@ -223,7 +235,8 @@ fn canonical_html(s: &str) -> String {
         .filter(|c| !matches!(c.value(), scraper::Node::Text(t) if t.trim().is_empty()))
         .collect();
     let wrapper = match children.as_slice() {
-        [only] => scraper::ElementRef::wrap(*only).filter(|e| e.value().name() == "div" && e.value().attrs().next().is_none()),
+        [only] => scraper::ElementRef::wrap(*only)
+            .filter(|e| e.value().name() == "div" && e.value().attrs().next().is_none()),
         _ => None,
     };
     serialize_children(wrapper.unwrap_or(root), &mut out);
@@ -356,9 +369,10 @@ fn atom_text(v: Option<&Value>) -> Option<(String, ExpectedType)> {
         Value::Object(o) => {
             let value = s(o.get("value"))?;
             let t = match o.get("type").and_then(Value::as_str) {
-                Some("html") | Some("text/html") | Some("xhtml") | Some("application/xhtml+xml") => {
-                    ExpectedType::Html
-                }
+                Some("html")
+                | Some("text/html")
+                | Some("xhtml")
+                | Some("application/xhtml+xml") => ExpectedType::Html,
                 Some("text") | Some("text/plain") => ExpectedType::Text,
                 _ => ExpectedType::Unknown,
             };
@@ -445,10 +459,7 @@ fn expected_from(v: &Value, shape: GofeedShape) -> Expected {
                     .get("guid")
                     .and_then(|g| s(g.get("value")).or_else(|| s(Some(g))));
                 x.published = s(it.get("pubDateParsed")).and_then(|d| parse_instant(&d));
-                x.authors = it
-                    .get("author")
-                    .and_then(person_forms)
-                    .map(|f| vec![f]);
+                x.authors = it.get("author").and_then(person_forms).map(|f| vec![f]);
                 x.summary = s(it.get("description")).map(|d| (d, ExpectedType::Html));
                 x.content = s(it.get("content")).map(|d| (d, ExpectedType::Html));
                 x.enclosures = it
@@ -547,12 +558,14 @@ fn score<T: std::fmt::Debug, U: std::fmt::Debug>(
             if matches(e, o) {
                 f.pass += 1;
             } else {
-                f.failures.push(format!("{file}: expected {e:?}, got {o:?}"));
+                f.failures
+                    .push(format!("{file}: expected {e:?}, got {o:?}"));
             }
         }
         (Some(e), None) => {
             f.total += 1;
-            f.failures.push(format!("{file}: expected {e:?}, got nothing"));
+            f.failures
+                .push(format!("{file}: expected {e:?}, got nothing"));
         }
         (None, Some(_)) => f.extra += 1,
         (None, None) => {}
@@ -566,53 +579,120 @@ fn compare_gofeed(
     ours: Option<&ParsedFeed>,
 ) {
     let title = ours.and_then(|f| f.title.as_ref());
-    score(fields, "feed.title", file, exp.title.as_ref(), title, |e, o| {
-        title_matches(o, e)
-    });
+    score(
+        fields,
+        "feed.title",
+        file,
+        exp.title.as_ref(),
+        title,
+        |e, o| title_matches(o, e),
+    );
     let link = ours.and_then(|f| f.link.as_ref());
-    score(fields, "feed.link", file, exp.link.as_ref(), link, |e, o| {
-        e.trim() == o.trim()
-    });
+    score(
+        fields,
+        "feed.link",
+        file,
+        exp.link.as_ref(),
+        link,
+        |e, o| e.trim() == o.trim(),
+    );
     let desc = ours.and_then(|f| f.description.as_ref());
-    score(fields, "feed.description", file, exp.description.as_ref(), desc, |e, o| {
-        html_matches(o, &e.0, e.1)
-    });
+    score(
+        fields,
+        "feed.description",
+        file,
+        exp.description.as_ref(),
+        desc,
+        |e, o| html_matches(o, &e.0, e.1),
+    );
     for (i, x) in exp.entries.iter().enumerate() {
         let o = ours.and_then(|f| f.entries.get(i));
-        score(fields, "entry.title", file, x.title.as_ref(), o.and_then(|o| o.title.as_ref()), |e, o| {
-            title_matches(o, e)
-        });
-        score(fields, "entry.link", file, x.link.as_ref(), o.and_then(|o| o.link.as_ref()), |e, o| {
-            e.trim() == o.trim()
-        });
-        score(fields, "entry.guid", file, x.guid.as_ref(), o.and_then(|o| o.guid.as_ref()), |e, o| {
-            e.trim() == o.trim()
-        });
-        score(fields, "entry.published", file, x.published.as_ref(), o.and_then(|o| o.published.as_ref()), |e, o| {
-            e == o
-        });
-        score(fields, "entry.updated", file, x.updated.as_ref(), o.and_then(|o| o.updated.as_ref()), |e, o| {
-            e == o
-        });
+        score(
+            fields,
+            "entry.title",
+            file,
+            x.title.as_ref(),
+            o.and_then(|o| o.title.as_ref()),
+            |e, o| title_matches(o, e),
+        );
+        score(
+            fields,
+            "entry.link",
+            file,
+            x.link.as_ref(),
+            o.and_then(|o| o.link.as_ref()),
+            |e, o| e.trim() == o.trim(),
+        );
+        score(
+            fields,
+            "entry.guid",
+            file,
+            x.guid.as_ref(),
+            o.and_then(|o| o.guid.as_ref()),
+            |e, o| e.trim() == o.trim(),
+        );
+        score(
+            fields,
+            "entry.published",
+            file,
+            x.published.as_ref(),
+            o.and_then(|o| o.published.as_ref()),
+            |e, o| e == o,
+        );
+        score(
+            fields,
+            "entry.updated",
+            file,
+            x.updated.as_ref(),
+            o.and_then(|o| o.updated.as_ref()),
+            |e, o| e == o,
+        );
         let authors = o.map(|o| &o.authors).filter(|a| !a.is_empty());
-        score(fields, "entry.author", file, x.authors.as_ref(), authors, |e, o| {
-            e.len() == o.len() && e.iter().zip(o.iter()).all(|(forms, ours)| author_matches(ours, forms))
-        });
-        score(fields, "entry.summary", file, x.summary.as_ref(), o.and_then(|o| o.summary.as_ref()), |e, o| {
-            html_matches(o, &e.0, e.1)
-        });
-        score(fields, "entry.content", file, x.content.as_ref(), o.and_then(|o| o.content.as_ref()), |e, o| {
-            html_matches(o, &e.0, e.1)
-        });
+        score(
+            fields,
+            "entry.author",
+            file,
+            x.authors.as_ref(),
+            authors,
+            |e, o| {
+                e.len() == o.len()
+                    && e.iter()
+                        .zip(o.iter())
+                        .all(|(forms, ours)| author_matches(ours, forms))
+            },
+        );
+        score(
+            fields,
+            "entry.summary",
+            file,
+            x.summary.as_ref(),
+            o.and_then(|o| o.summary.as_ref()),
+            |e, o| html_matches(o, &e.0, e.1),
+        );
+        score(
+            fields,
+            "entry.content",
+            file,
+            x.content.as_ref(),
+            o.and_then(|o| o.content.as_ref()),
+            |e, o| html_matches(o, &e.0, e.1),
+        );
         let encl = o.map(|o| &o.enclosures).filter(|a| !a.is_empty());
-        score(fields, "entry.enclosures", file, x.enclosures.as_ref(), encl, |e, o| {
-            e.len() == o.len()
-                && e.iter().zip(o.iter()).all(|((url, mime, len), ours)| {
-                    *url == ours.url
-                        && mime.as_ref().is_none_or(|m| ours.mime.as_ref() == Some(m))
-                        && len.is_none_or(|l| ours.length == Some(l))
-                })
-        });
+        score(
+            fields,
+            "entry.enclosures",
+            file,
+            x.enclosures.as_ref(),
+            encl,
+            |e, o| {
+                e.len() == o.len()
+                    && e.iter().zip(o.iter()).all(|((url, mime, len), ours)| {
+                        *url == ours.url
+                            && mime.as_ref().is_none_or(|m| ours.mime.as_ref() == Some(m))
+                            && len.is_none_or(|l| ours.length == Some(l))
+                    })
+            },
+        );
     }
 }
 
@@ -647,13 +727,24 @@ pub fn run_gofeed(root: &Path, timeout: Duration) -> GofeedReport {
         report.parsed_files += 1;
         let outcome = parse_isolated(bytes, None, None, timeout);
         let ours = match &outcome {
-            FileOutcome::Parsed(f) => Some(f.as_ref()),
+            FileOutcome::Parsed(f) => {
+                if f.parsed_by == super::ParsedBy::Fallback {
+                    report.fallback.push(name.clone());
+                }
+                Some(f.as_ref())
+            }
             FileOutcome::Panicked(m) => {
-                report.crashes.push(Incident { file: name.clone(), what: m.clone() });
+                report.crashes.push(Incident {
+                    file: name.clone(),
+                    what: m.clone(),
+                });
                 None
             }
             FileOutcome::TimedOut => {
-                report.hangs.push(Incident { file: name.clone(), what: "time-out".into() });
+                report.hangs.push(Incident {
+                    file: name.clone(),
+                    what: "time-out".into(),
+                });
                 None
             }
             FileOutcome::Failed(_) => None,
@@ -669,7 +760,10 @@ pub fn run_gofeed(root: &Path, timeout: Duration) -> GofeedReport {
         };
         report.compared_files += 1;
         if let FileOutcome::Failed(e) = &outcome {
-            report.errors.push(Incident { file: name.clone(), what: e.to_string() });
+            report.errors.push(Incident {
+                file: name.clone(),
+                what: e.to_string(),
+            });
         }
         let shape = if name.starts_with("parser/rss/") {
             GofeedShape::Rss
@@ -705,7 +799,8 @@ fn read_header(bytes: &[u8]) -> TestHeader {
             h.expect = Some(e.trim().to_string());
         } else if let Some(hd) = line.strip_prefix("Header:") {
             if let Some((k, v)) = hd.split_once(':') {
-                h.headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+                h.headers
+                    .push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
             }
         }
         if h.expect.is_some() && line.contains("-->") {
@@ -743,9 +838,23 @@ pub fn run_feedparser(root: &Path, timeout: Duration) -> FeedparserReport {
         let outcome = parse_isolated(bytes, content_type, Some(base), timeout);
         let sanitize = name.starts_with("wellformed/sanitize/");
         match &outcome {
-            FileOutcome::Panicked(m) => report.crashes.push(Incident { file: name.clone(), what: m.clone() }),
-            FileOutcome::TimedOut => report.hangs.push(Incident { file: name.clone(), what: "time-out".into() }),
-            _ => {}
+            FileOutcome::Panicked(m) => report.crashes.push(Incident {
+                file: name.clone(),
+                what: m.clone(),
+            }),
+            FileOutcome::TimedOut => report.hangs.push(Incident {
+                file: name.clone(),
+                what: "time-out".into(),
+            }),
+            FileOutcome::Failed(e) => report.errors.push(Incident {
+                file: name.clone(),
+                what: e.to_string(),
+            }),
+            FileOutcome::Parsed(f) => {
+                if f.parsed_by == super::ParsedBy::Fallback {
+                    report.fallback.push(name.clone());
+                }
+            }
         }
         let Some(expect) = header.expect else {
             continue;
@@ -770,7 +879,9 @@ pub fn run_feedparser(root: &Path, timeout: Duration) -> FeedparserReport {
             Verdict::Fail(got) => {
                 tally.fail += 1;
                 if !sanitize {
-                    report.failures.push(format!("{name}: {expect} (got {got})"));
+                    report
+                        .failures
+                        .push(format!("{name}: {expect} (got {got})"));
                 }
             }
             Verdict::NotApplicable(why) => {
@@ -795,16 +906,23 @@ fn is_cdf(bytes: &[u8]) -> bool {
     let mut rest = text.as_ref();
     // Skip the prolog and comments.
     loop {
-        let Some(i) = rest.find('<') else { return false };
+        let Some(i) = rest.find('<') else {
+            return false;
+        };
         rest = &rest[i..];
         if rest.starts_with("<?") || rest.starts_with("<!--") || rest.starts_with("<!") {
-            let end = if rest.starts_with("<!--") { rest.find("-->").map(|e| e + 3) } else { rest.find('>').map(|e| e + 1) };
+            let end = if rest.starts_with("<!--") {
+                rest.find("-->").map(|e| e + 3)
+            } else {
+                rest.find('>').map(|e| e + 1)
+            };
             match end {
                 Some(e) => rest = &rest[e..],
                 None => return false,
             }
         } else {
-            return rest[1..].starts_with("CHANNEL") || rest[1..].starts_with("channel ") && rest.contains("<ITEM");
+            return rest[1..].starts_with("CHANNEL")
+                || rest[1..].starts_with("channel ") && rest.contains("<ITEM");
         }
     }
 }
@@ -831,9 +949,15 @@ pub fn evaluate(expr: &str, feed: Option<&ParsedFeed>) -> Verdict {
         Ok(_) => return Verdict::NotApplicable("expression: trailing tokens".into()),
         Err(e) => return Verdict::NotApplicable(format!("expression: {e}")),
     };
-    let mut ev = Evaluator { feed, touched_field: false, seen: Vec::new() };
+    let mut ev = Evaluator {
+        feed,
+        touched_field: false,
+        seen: Vec::new(),
+    };
     match ev.truthy(&ast) {
-        Ok(_) if !ev.touched_field => Verdict::NotApplicable("no stored field (well-formedness or crash check only)".into()),
+        Ok(_) if !ev.touched_field => {
+            Verdict::NotApplicable("no stored field (well-formedness or crash check only)".into())
+        }
         Ok(true) => Verdict::Pass,
         Ok(false) => Verdict::Fail(ev.seen.join("; ")),
         Err(na) => Verdict::NotApplicable(na),
@@ -870,7 +994,8 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
         if matches!(chars.get(i + prefix_len), Some('\'') | Some('"')) {
             let raw = prefix_len == 1 && matches!(c, 'r' | 'R');
             let q = chars[i + prefix_len];
-            let triple = chars.get(i + prefix_len + 1) == Some(&q) && chars.get(i + prefix_len + 2) == Some(&q);
+            let triple = chars.get(i + prefix_len + 1) == Some(&q)
+                && chars.get(i + prefix_len + 2) == Some(&q);
             let mut j = i + prefix_len + if triple { 3 } else { 1 };
             let mut val = String::new();
             loop {
@@ -925,9 +1050,23 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
             i = j;
             continue;
         }
-        if c.is_ascii_digit() || (c == '-' && chars.get(i + 1).is_some_and(char::is_ascii_digit) && !matches!(out.last(), Some(Tok::Int(_)) | Some(Tok::Float(_)) | Some(Tok::Name(_)) | Some(Tok::Str(_)) | Some(Tok::Op(")")) | Some(Tok::Op("]")))) {
+        if c.is_ascii_digit()
+            || (c == '-'
+                && chars.get(i + 1).is_some_and(char::is_ascii_digit)
+                && !matches!(
+                    out.last(),
+                    Some(Tok::Int(_))
+                        | Some(Tok::Float(_))
+                        | Some(Tok::Name(_))
+                        | Some(Tok::Str(_))
+                        | Some(Tok::Op(")"))
+                        | Some(Tok::Op("]"))
+                ))
+        {
             let mut j = i + 1;
-            while j < chars.len() && (chars[j].is_ascii_digit() || chars[j] == '.' || chars[j] == 'L') {
+            while j < chars.len()
+                && (chars[j].is_ascii_digit() || chars[j] == '.' || chars[j] == 'L')
+            {
                 j += 1;
             }
             let lit: String = chars[i..j].iter().filter(|&&ch| ch != 'L').collect();
@@ -1077,13 +1216,20 @@ impl ExprParser {
                 }
                 Some(Tok::Name(n)) if n == "is" => {
                     self.pos += 1;
-                    if self.eat_name("not") { "is not".to_string() } else { "is".to_string() }
+                    if self.eat_name("not") {
+                        "is not".to_string()
+                    } else {
+                        "is".to_string()
+                    }
                 }
                 Some(Tok::Name(n)) if n == "in" => {
                     self.pos += 1;
                     "in".to_string()
                 }
-                Some(Tok::Name(n)) if n == "not" && matches!(self.tokens.get(self.pos + 1), Some(Tok::Name(x)) if x == "in") => {
+                Some(Tok::Name(n))
+                    if n == "not"
+                        && matches!(self.tokens.get(self.pos + 1), Some(Tok::Name(x)) if x == "in") =>
+                {
                     self.pos += 2;
                     "not in".to_string()
                 }
@@ -1091,7 +1237,11 @@ impl ExprParser {
             };
             rest.push((op, self.sum()?));
         }
-        Ok(if rest.is_empty() { first } else { Ast::Compare(Box::new(first), rest) })
+        Ok(if rest.is_empty() {
+            first
+        } else {
+            Ast::Compare(Box::new(first), rest)
+        })
     }
 
     fn sum(&mut self) -> Result<Ast, String> {
@@ -1335,7 +1485,10 @@ impl<'a> Evaluator<'a> {
                 }
                 "version" => {
                     self.touched_field = true;
-                    Val::Field(FieldKind::Version, self.feed.map(|f| versions_of(f).join("|")))
+                    Val::Field(
+                        FieldKind::Version,
+                        self.feed.map(|f| versions_of(f).join("|")),
+                    )
                 }
                 other => return Err(format!("name {other}")),
             },
@@ -1473,14 +1626,22 @@ impl<'a> Evaluator<'a> {
                     .collect();
                 let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
                 match keys.as_slice() {
-                    ["title"] | ["title_detail", "value"] => field(FieldKind::Title, f.and_then(|f| f.title.clone())),
+                    ["title"] | ["title_detail", "value"] => {
+                        field(FieldKind::Title, f.and_then(|f| f.title.clone()))
+                    }
                     ["link"] => field(FieldKind::Plain, f.and_then(|f| f.link.clone())),
-                    ["description"] | ["subtitle"] | ["tagline"] | ["subtitle_detail", "value"]
+                    ["description"]
+                    | ["subtitle"]
+                    | ["tagline"]
+                    | ["subtitle_detail", "value"]
                     | ["tagline_detail", "value"] => {
                         field(FieldKind::Html, f.and_then(|f| f.description.clone()))
                     }
                     ["language"] => field(FieldKind::Plain, f.and_then(|f| f.language.clone())),
-                    ["ttl"] => field(FieldKind::Plain, f.and_then(|f| f.ttl.map(|t| t.to_string()))),
+                    ["ttl"] => field(
+                        FieldKind::Plain,
+                        f.and_then(|f| f.ttl.map(|t| t.to_string())),
+                    ),
                     ["updated_parsed"] | ["modified_parsed"] => date(f.and_then(|f| f.updated)),
                     ["published_parsed"] | ["issued_parsed"] => date(f.and_then(|f| f.published)),
                     _ => return Err(format!("feed.{}", keys.join("."))),
@@ -1497,7 +1658,9 @@ impl<'a> Evaluator<'a> {
                     .collect();
                 let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
                 match keys.as_slice() {
-                    ["title"] | ["title_detail", "value"] => field(FieldKind::Title, e.and_then(|e| e.title.clone())),
+                    ["title"] | ["title_detail", "value"] => {
+                        field(FieldKind::Title, e.and_then(|e| e.title.clone()))
+                    }
                     ["link"] => field(FieldKind::Plain, e.and_then(|e| e.link.clone())),
                     ["id"] | ["guid"] => field(FieldKind::Plain, e.and_then(|e| e.guid.clone())),
                     // feedparser's summary is the content when there is no summary.
@@ -1505,17 +1668,22 @@ impl<'a> Evaluator<'a> {
                         FieldKind::Html,
                         e.and_then(|e| e.summary.clone().or_else(|| e.content.clone())),
                     ),
-                    ["content", "[0]", "value"] => field(FieldKind::Html, e.and_then(|e| e.content.clone())),
-                    ["author"] | ["author_detail", "name"] => {
-                        field(FieldKind::Author, e.and_then(|e| e.authors.first().cloned()))
+                    ["content", "[0]", "value"] => {
+                        field(FieldKind::Html, e.and_then(|e| e.content.clone()))
                     }
+                    ["author"] | ["author_detail", "name"] => field(
+                        FieldKind::Author,
+                        e.and_then(|e| e.authors.first().cloned()),
+                    ),
                     ["authors", idx, "name"] => {
                         let n: usize = idx.trim_matches(['[', ']']).parse().unwrap_or(usize::MAX);
                         field(FieldKind::Author, e.and_then(|e| e.authors.get(n).cloned()))
                     }
                     ["published_parsed"] | ["issued_parsed"] => date(e.and_then(|e| e.published)),
                     ["updated_parsed"] | ["modified_parsed"] => date(e.and_then(|e| e.updated)),
-                    ["enclosures", idx, what] if matches!(*what, "href" | "url" | "type" | "length") => {
+                    ["enclosures", idx, what]
+                        if matches!(*what, "href" | "url" | "type" | "length") =>
+                    {
                         let n: usize = idx.trim_matches(['[', ']']).parse().unwrap_or(usize::MAX);
                         let enc = e.and_then(|e| e.enclosures.get(n));
                         let v = match *what {
@@ -1553,7 +1721,8 @@ impl<'a> Evaluator<'a> {
                     FieldKind::Plain => o.trim() == e.trim(),
                     FieldKind::Author => author_matches(o, &author_forms(e)),
                     FieldKind::Encoding => {
-                        Charset::for_label(o).is_some() && Charset::for_label(o) == Charset::for_label(e)
+                        Charset::for_label(o).is_some()
+                            && Charset::for_label(o) == Charset::for_label(e)
                     }
                     FieldKind::Version => o.split('|').any(|v| v == e),
                 },
@@ -1613,17 +1782,41 @@ mod tests {
         )
         .unwrap();
         let f = Some(&feed);
-        assert_eq!(evaluate("not bozo and feed['title'] == u'Example & co'", f), Verdict::Pass);
-        assert_eq!(evaluate("feed.title == 'Example &amp; co'", f), Verdict::Pass);
-        assert_eq!(evaluate("len(entries) == 1 and feed['ttl'] == '60'", f), Verdict::Pass);
         assert_eq!(
-            evaluate("entries[0]['published_parsed'] == (2004, 2, 28, 18, 14, 55, 5, 59, 0)", f),
+            evaluate("not bozo and feed['title'] == u'Example & co'", f),
             Verdict::Pass
         );
-        assert!(matches!(evaluate("feed['title'] == 'x'", f), Verdict::Fail(_)));
-        assert!(matches!(evaluate("not bozo and feed['cloud']['port'] == '80'", f), Verdict::NotApplicable(_)));
+        assert_eq!(
+            evaluate("feed.title == 'Example &amp; co'", f),
+            Verdict::Pass
+        );
+        assert_eq!(
+            evaluate("len(entries) == 1 and feed['ttl'] == '60'", f),
+            Verdict::Pass
+        );
+        assert_eq!(
+            evaluate(
+                "entries[0]['published_parsed'] == (2004, 2, 28, 18, 14, 55, 5, 59, 0)",
+                f
+            ),
+            Verdict::Pass
+        );
+        assert!(matches!(
+            evaluate("feed['title'] == 'x'", f),
+            Verdict::Fail(_)
+        ));
+        assert!(matches!(
+            evaluate("not bozo and feed['cloud']['port'] == '80'", f),
+            Verdict::NotApplicable(_)
+        ));
         assert!(matches!(evaluate("bozo", f), Verdict::NotApplicable(_)));
-        assert_eq!(evaluate("version == 'rss20' and encoding == 'utf-8'", f), Verdict::Pass);
-        assert_eq!(evaluate(r"feed['title'] == u'\u0045xample ' + '& co'", f), Verdict::Pass);
+        assert_eq!(
+            evaluate("version == 'rss20' and encoding == 'utf-8'", f),
+            Verdict::Pass
+        );
+        assert_eq!(
+            evaluate(r"feed['title'] == u'\u0045xample ' + '& co'", f),
+            Verdict::Pass
+        );
     }
 }

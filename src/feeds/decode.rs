@@ -59,7 +59,11 @@ impl Charset {
             "utf-32le" => Some(Charset::Utf32Le),
             // encoding_rs decodes GBK with its GB18030 decoder; name it by the superset.
             _ => Encoding::for_label(l.as_bytes()).map(|e| {
-                Charset::Encoding(if e == encoding_rs::GBK { encoding_rs::GB18030 } else { e })
+                Charset::Encoding(if e == encoding_rs::GBK {
+                    encoding_rs::GB18030
+                } else {
+                    e
+                })
             }),
         }
     }

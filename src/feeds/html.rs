@@ -76,6 +76,7 @@ pub(crate) fn html_to_text(s: &str) -> String {
     let mut i = 0;
     let mut copied = 0;
     let mut hidden: Option<String> = None;
+    let mut comments_open = true;
     while i < b.len() {
         if b[i] != b'<' {
             i += 1;
@@ -93,7 +94,14 @@ pub(crate) fn html_to_text(s: &str) -> String {
             out.push_str(&decode_entities(&s[copied..i]));
         }
         let end = if rest.starts_with("<!--") {
-            rest.find("-->").map_or(b.len(), |e| i + e + 3)
+            // An unterminated comment runs to the end; later ones cannot end either.
+            match rest.find("-->").filter(|_| comments_open) {
+                Some(e) => i + e + 3,
+                None => {
+                    comments_open = false;
+                    b.len()
+                }
+            }
         } else {
             tag_end(b, i)
         };

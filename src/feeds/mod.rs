@@ -144,6 +144,8 @@ pub enum Repair {
     UnclosedElements,
     /// The document ends inside markup; what came before was kept.
     Truncated(String),
+    /// Elements nested deeper than 200 levels were dropped (their text kept).
+    DeepNesting,
     /// The decoder overruled or ignored a declared encoding.
     Encoding(String),
     /// `<rss>` without a usable `version` (or none at all) was read as RSS 2.0.
@@ -178,6 +180,7 @@ impl Repair {
                 | Repair::UnclosedElements
                 | Repair::Truncated(_)
                 | Repair::Encoding(_)
+                | Repair::DeepNesting
         )
     }
 }

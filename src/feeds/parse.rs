@@ -46,7 +46,9 @@ pub fn parse_feed(
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(FeedError::Empty);
     }
-    let base = url.and_then(|u| Url::parse(u.trim()).ok()).filter(is_safe_base);
+    let base = url
+        .and_then(|u| Url::parse(u.trim()).ok())
+        .filter(is_safe_base);
     let decoded = guarded(ParseStep::Decode, || {
         Ok(decode(bytes, content_type, DocumentKind::Xml))
     })?;
@@ -356,15 +358,25 @@ fn read_channel_hints(container: &Element, rss_ns: Option<&str>, side: &mut Feed
     }
 }
 
-/// The first non-empty `<link>` of a channel or item, else an `atom:link` alternate.
+/// The `<link>` of a channel or item: the last one that is either text or an `href` without a
+/// `rel` other than `alternate` (gofeed and feedparser both let a later link win; a
+/// `rel="self"` link is the feed itself, never the page); else an `atom:link` alternate.
 fn rss_link(container: &Element, rss_ns: Option<&str>, base: Option<&Url>) -> Option<String> {
     container
         .elements()
         .filter(|e| e.is(rss_ns, "link"))
-        .find_map(|l| {
+        .filter_map(|l| {
             let b = base_in(l, base);
-            non_empty(l.text()).map(|t| resolve_url(&t, b.as_ref()))
+            let rel = l.attr("rel").map(|r| r.trim().to_ascii_lowercase());
+            let href = l
+                .attr("href")
+                .filter(|_| matches!(rel.as_deref(), None | Some("") | Some("alternate")))
+                .and_then(|h| non_empty(h.to_string()));
+            non_empty(l.text())
+                .or(href)
+                .map(|t| resolve_url(&t, b.as_ref()))
         })
+        .last()
         .or_else(|| atom_alternate(container, base))
 }
 
@@ -442,7 +454,9 @@ fn is_itunes(ns: Option<&str>) -> bool {
 }
 
 fn child_text(el: &Element, pred: impl Fn(&Element) -> bool) -> Option<String> {
-    el.elements().filter(|e| pred(e)).find_map(|e| non_empty(e.text()))
+    el.elements()
+        .filter(|e| pred(e))
+        .find_map(|e| non_empty(e.text()))
 }
 
 /// A name from an RSS-style person string: "email (Name)", "Name <email>", or as is.
@@ -474,14 +488,19 @@ fn atom_people(el: &Element) -> Vec<String> {
 /// Dublin Core, iTunes and Atom elements inside an RSS channel or item.
 fn extension_fallbacks(el: &Element) -> Fallbacks {
     let mut fb = Fallbacks {
-        title: child_text(el, |e| e.is(Some(NS_DC), "title") || e.is(Some(NS_ATOM), "title"))
-            .or_else(|| child_text(el, |e| e.is(Some(NS_MEDIA), "title"))),
+        title: child_text(el, |e| {
+            e.is(Some(NS_DC), "title") || e.is(Some(NS_ATOM), "title")
+        })
+        .or_else(|| child_text(el, |e| e.is(Some(NS_MEDIA), "title"))),
         summary: child_text(el, |e| e.is(Some(NS_DC), "description"))
             .or_else(|| child_text(el, |e| is_itunes(e.ns.as_deref()) && e.local == "summary"))
             .or_else(|| child_text(el, |e| e.is(Some(NS_ATOM), "summary")))
             .or_else(|| child_text(el, |e| is_itunes(e.ns.as_deref()) && e.local == "subtitle")),
         content: el.child(Some(NS_ATOM), "content").and_then(|c| {
-            let html = matches!(c.attr("type"), Some("html") | Some("xhtml") | Some("text/html"));
+            let html = matches!(
+                c.attr("type"),
+                Some("html") | Some("xhtml") | Some("text/html")
+            );
             let text = if c.has_element_children() {
                 super::xml::inner_html(c)
             } else {
@@ -604,7 +623,12 @@ fn html_of(body: &str, mime: &str, kind: FeedKind, base: Option<&Url>) -> Option
 fn person_name(p: &model::Person) -> Option<String> {
     p.name
         .as_deref()
-        .map(|n| n.trim().trim_start_matches('(').trim_end_matches(')').trim())
+        .map(|n| {
+            n.trim()
+                .trim_start_matches('(')
+                .trim_end_matches(')')
+                .trim()
+        })
         .filter(|n| !n.is_empty())
         .or_else(|| p.email.as_deref().map(str::trim).filter(|e| !e.is_empty()))
         .map(str::to_string)
@@ -700,7 +724,12 @@ fn merge(f: model::Feed, kind: FeedKind, version: String, side: FeedSide) -> Par
                     .title
                     .as_ref()
                     .and_then(|t| title_text(t, kind))
-                    .or_else(|| s.fb.title.as_deref().map(html_to_text).filter(|t| !t.is_empty())),
+                    .or_else(|| {
+                        s.fb.title
+                            .as_deref()
+                            .map(html_to_text)
+                            .filter(|t| !t.is_empty())
+                    }),
                 published,
                 updated,
                 authors,
@@ -717,7 +746,13 @@ fn merge(f: model::Feed, kind: FeedKind, version: String, side: FeedSide) -> Par
             .title
             .as_ref()
             .and_then(|t| title_text(t, kind))
-            .or_else(|| side.fb.title.as_deref().map(html_to_text).filter(|t| !t.is_empty())),
+            .or_else(|| {
+                side.fb
+                    .title
+                    .as_deref()
+                    .map(html_to_text)
+                    .filter(|t| !t.is_empty())
+            }),
         link: side.link,
         description: f
             .description

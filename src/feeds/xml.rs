@@ -232,6 +232,13 @@ pub(crate) fn parse(text: &str) -> Result<Tree, NoElement> {
     loop {
         match reader.read_event() {
             Ok(Event::Start(e)) => {
+                if builder.stack.len() >= MAX_DEPTH {
+                    // Deeper elements are dropped (their text is kept), so that nothing that
+                    // walks the tree recursively can run out of stack.
+                    push_repair(&mut repairs, Repair::DeepNesting);
+                    builder.overflow.push(e.name().as_ref().to_string());
+                    continue;
+                }
                 let el = builder.start(e.name().as_ref(), &e, &mut repairs);
                 builder.stack.push(el);
             }
@@ -240,7 +247,17 @@ pub(crate) fn parse(text: &str) -> Result<Tree, NoElement> {
                 builder.scopes.pop();
                 builder.append(Node::Element(el));
             }
-            Ok(Event::End(e)) => builder.end(e.name().as_ref(), &mut repairs),
+            Ok(Event::End(e)) => {
+                if builder
+                    .overflow
+                    .last()
+                    .is_some_and(|n| n.as_str() == e.name().as_ref())
+                {
+                    builder.overflow.pop();
+                    continue;
+                }
+                builder.end(e.name().as_ref(), &mut repairs)
+            }
             Ok(Event::Text(t)) => {
                 let raw = t.xml10_content();
                 if raw.contains('&') {
@@ -300,9 +317,14 @@ pub(crate) fn push_repair(repairs: &mut Vec<Repair>, r: Repair) {
     }
 }
 
+/// The deepest element kept.
+const MAX_DEPTH: usize = 200;
+
 #[derive(Default)]
 struct Builder {
     stack: Vec<Element>,
+    /// Names of open elements beyond [`MAX_DEPTH`] (dropped).
+    overflow: Vec<String>,
     /// Namespace declarations per open element (prefix "" is the default namespace).
     scopes: Vec<Vec<(String, String)>>,
     root: Option<Element>,
@@ -547,18 +569,31 @@ fn prepare<'a>(text: &'a str, repairs: &mut Vec<Repair>) -> Cow<'a, str> {
     let b = text.as_bytes();
     let mut i = 0;
     let mut copied = 0;
+    // Once a terminator is missing from some point on, it is missing from every later point:
+    // remembering that keeps the scan linear.
+    let mut seen_no = [false; 3];
+    let mut find_end = |rest: &str, which: usize, end: &str| -> Option<usize> {
+        if seen_no[which] {
+            return None;
+        }
+        let r = rest.find(end).map(|e| e + end.len());
+        if r.is_none() {
+            seen_no[which] = true;
+        }
+        r
+    };
     while i < b.len() {
         if b[i] == b'<' {
             let rest = &text[i..];
             // Skip over markup whose content must not be touched.
             let skip_to = if rest.starts_with("<!--") {
-                rest.find("-->").map(|e| e + 3)
+                find_end(rest, 0, "-->")
             } else if rest.starts_with("<![CDATA[") {
-                rest.find("]]>").map(|e| e + 3)
+                find_end(rest, 1, "]]>")
             } else if rest.starts_with("<!DOCTYPE") || rest.starts_with("<!doctype") {
                 doctype_end(rest)
             } else if rest.starts_with("<?") {
-                rest.find("?>").map(|e| e + 2)
+                find_end(rest, 2, "?>")
             } else {
                 None
             };
@@ -861,11 +896,12 @@ fn write_html(node: &Node, scope: &mut HtmlScope, out: &mut String) {
             let foreign = e.ns.as_deref().filter(|n| {
                 *n == "http://www.w3.org/2000/svg" || *n == "http://www.w3.org/1998/Math/MathML"
             });
-            let name = if e.ns.as_deref() == Some(NS_XHTML) || e.prefix.is_none() || foreign.is_some() {
-                e.local.clone()
-            } else {
-                e.qname().into_owned()
-            };
+            let name =
+                if e.ns.as_deref() == Some(NS_XHTML) || e.prefix.is_none() || foreign.is_some() {
+                    e.local.clone()
+                } else {
+                    e.qname().into_owned()
+                };
             let mut inner = scope.clone();
             out.push('<');
             out.push_str(&name);
