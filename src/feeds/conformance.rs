@@ -334,6 +334,9 @@ struct Expected {
     entries: Vec<ExpectedEntry>,
 }
 
+/// An enclosure's URL, type and length.
+type ExpectedEnclosure = (String, Option<String>, Option<u64>);
+
 #[derive(Debug, Default)]
 struct ExpectedEntry {
     title: Option<String>,
@@ -345,7 +348,7 @@ struct ExpectedEntry {
     authors: Option<Vec<Vec<String>>>,
     summary: Option<(String, ExpectedType)>,
     content: Option<(String, ExpectedType)>,
-    enclosures: Option<Vec<(String, Option<String>, Option<u64>)>>,
+    enclosures: Option<Vec<ExpectedEnclosure>>,
 }
 
 fn s(v: Option<&Value>) -> Option<String> {
@@ -395,7 +398,7 @@ fn person_forms(p: &Value) -> Option<Vec<String>> {
     }
 }
 
-fn enclosure_of(e: &Value) -> Option<(String, Option<String>, Option<u64>)> {
+fn enclosure_of(e: &Value) -> Option<ExpectedEnclosure> {
     let url = s(e.get("url")).or_else(|| s(e.get("href")))?;
     let mime = s(e.get("type")).or_else(|| s(e.get("mime_type")));
     let length = e
@@ -797,11 +800,11 @@ fn read_header(bytes: &[u8]) -> TestHeader {
         let line = line.trim_start_matches('\u{feff}').trim();
         if let Some(e) = line.strip_prefix("Expect:") {
             h.expect = Some(e.trim().to_string());
-        } else if let Some(hd) = line.strip_prefix("Header:") {
-            if let Some((k, v)) = hd.split_once(':') {
-                h.headers
-                    .push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-            }
+        } else if let Some(hd) = line.strip_prefix("Header:")
+            && let Some((k, v)) = hd.split_once(':')
+        {
+            h.headers
+                .push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
         }
         if h.expect.is_some() && line.contains("-->") {
             break;

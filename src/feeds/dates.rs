@@ -19,14 +19,11 @@ pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
     parse_iso(s).or_else(|| parse_rfc822(s))
 }
 
+/// A UTC instant from a local date `(year, month, day)`, time `(hour, minute, second,
+/// nanosecond)` and the zone's offset east of UTC in minutes.
 fn make(
-    y: i32,
-    mo: u32,
-    d: u32,
-    h: u32,
-    mi: u32,
-    sec: u32,
-    nanos: u32,
+    (y, mo, d): (i32, u32, u32),
+    (h, mi, sec, nanos): (u32, u32, u32, u32),
     offset_minutes: i32,
 ) -> Option<DateTime<Utc>> {
     let date = NaiveDate::from_ymd_opt(y, mo, d)?;
@@ -86,14 +83,14 @@ fn parse_iso(s: &str) -> Option<DateTime<Utc>> {
     }
     let rest = rest.trim_start();
     if rest.is_empty() {
-        return make(y, mo, d, 0, 0, 0, 0, 0);
+        return make((y, mo, d), (0, 0, 0, 0), 0);
     }
     let rest = rest.strip_prefix(['T', 't']).unwrap_or(rest).trim_start();
     let (h, r) = digits(rest, 2);
     if h.is_empty() {
         // A date followed by a zone only.
         let off = parse_zone(rest)?;
-        return make(y, mo, d, 0, 0, 0, 0, off);
+        return make((y, mo, d), (0, 0, 0, 0), off);
     }
     let h: u32 = h.parse().ok()?;
     let r = r.strip_prefix(':').unwrap_or(r);
@@ -111,7 +108,7 @@ fn parse_iso(s: &str) -> Option<DateTime<Utc>> {
         r = after;
     }
     let off = parse_zone(r.trim())?;
-    make(y, mo, d, h, mi, sec, nanos, off)
+    make((y, mo, d), (h, mi, sec, nanos), off)
 }
 
 /// A zone: empty (UTC), `Z`, `±hh[:mm]`, `±hhmm`, a name, `GMT+2`. `None` when unreadable.
@@ -303,7 +300,7 @@ fn parse_rfc822(s: &str) -> Option<DateTime<Utc>> {
         Some(z) => parse_zone(&z).unwrap_or(0),
         None => 0,
     };
-    make(y, mo, d, h, mi, sec, 0, off)
+    make((y, mo, d), (h, mi, sec, 0), off)
 }
 
 #[cfg(test)]

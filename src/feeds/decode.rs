@@ -263,7 +263,7 @@ fn decode_with(charset: Charset, bytes: &[u8]) -> (String, bool) {
         }
         Charset::Utf32Le | Charset::Utf32Be => {
             let mut out = String::with_capacity(bytes.len() / 4);
-            let mut replaced = bytes.len() % 4 != 0;
+            let mut replaced = !bytes.len().is_multiple_of(4);
             for chunk in bytes.chunks_exact(4) {
                 let arr = [chunk[0], chunk[1], chunk[2], chunk[3]];
                 let v = if charset == Charset::Utf32Le {

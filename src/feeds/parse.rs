@@ -239,15 +239,17 @@ fn scan_and_mark(root: &mut Element, format: &XmlFormat, doc_base: Option<&Url>)
             side.description_base = channel
                 .child(None, "description")
                 .and_then(|d| base_in(d, base.as_ref()));
-            let mut k = 0;
-            for item in channel.elements_mut().filter(|e| e.is(None, "item")) {
+            for (k, item) in channel
+                .elements_mut()
+                .filter(|e| e.is(None, "item"))
+                .enumerate()
+            {
                 side.entries.push(rss_entry(item, None, base.as_ref()));
                 item.children
                     .retain(|n| !matches!(n, Node::Element(e) if e.is(None, "guid")));
                 let mut guid = Element::new(None, "guid").with_text(format!("{MARKER}{k}"));
                 guid.set_attr("isPermaLink", "false");
                 item.children.push(Node::Element(guid));
-                k += 1;
             }
         }
         XmlFormat::Rdf { .. } => {
@@ -261,8 +263,11 @@ fn scan_and_mark(root: &mut Element, format: &XmlFormat, doc_base: Option<&Url>)
                     .child(Some(NS_RSS10), "description")
                     .and_then(|d| base_in(d, base.as_ref()));
             }
-            let mut k = 0;
-            for item in root.elements_mut().filter(|e| e.is(Some(NS_RSS10), "item")) {
+            for (k, item) in root
+                .elements_mut()
+                .filter(|e| e.is(Some(NS_RSS10), "item"))
+                .enumerate()
+            {
                 let mut entry = rss_entry(item, Some(NS_RSS10), root_base.as_ref());
                 entry.guid = item
                     .attr_ns(NS_RDF, "about")
@@ -274,7 +279,6 @@ fn scan_and_mark(root: &mut Element, format: &XmlFormat, doc_base: Option<&Url>)
                         Element::new(Some(NS_RSS10), "link").with_text(format!("{MARKER}{k}")),
                     ),
                 );
-                k += 1;
             }
         }
         XmlFormat::Atom { .. } => {
@@ -289,12 +293,14 @@ fn scan_and_mark(root: &mut Element, format: &XmlFormat, doc_base: Option<&Url>)
             side.description_base = root
                 .child(Some(NS_ATOM), "subtitle")
                 .and_then(|d| base_in(d, root_base.as_ref()));
-            let mut k = 0;
-            for entry in root.elements_mut().filter(|e| e.is(Some(NS_ATOM), "entry")) {
+            for (k, entry) in root
+                .elements_mut()
+                .filter(|e| e.is(Some(NS_ATOM), "entry"))
+                .enumerate()
+            {
                 side.entries
                     .push(atom_entry_in(entry, root_base.as_ref(), explicit_root_base));
                 mark_atom(entry, k);
-                k += 1;
             }
         }
     }

@@ -635,7 +635,7 @@ fn prepare<'a>(text: &'a str, repairs: &mut Vec<Repair>) -> Cow<'a, str> {
         if b[i] == b'&' && !entities.is_empty() {
             let rest = &text[i + 1..];
             if let Some(end) = rest.find(';')
-                && let Some((_, value)) = entities.iter().find(|(n, _)| *n == &rest[..end])
+                && let Some((_, value)) = entities.iter().find(|(n, _)| *n == rest[..end])
             {
                 let o = out.get_or_insert_with(String::new);
                 o.push_str(&text[copied..i]);
