@@ -90,9 +90,6 @@ pub(crate) fn html_to_text(s: &str) -> String {
             i += 1;
             continue;
         }
-        if hidden.is_none() {
-            out.push_str(&decode_entities(&s[copied..i]));
-        }
         let end = if rest.starts_with("<!--") {
             // An unterminated comment runs to the end; later ones cannot end either.
             match rest.find("-->").filter(|_| comments_open) {
@@ -103,8 +100,17 @@ pub(crate) fn html_to_text(s: &str) -> String {
                 }
             }
         } else {
-            tag_end(b, i)
+            match tag_end(b, i) {
+                Some(e) => e,
+                None => {
+                    // No `>` follows: the `<` is text (and so is every later one).
+                    break;
+                }
+            }
         };
+        if hidden.is_none() {
+            out.push_str(&decode_entities(&s[copied..i]));
+        }
         let tag = &s[i..end.min(s.len())];
         let name = tag_name(tag);
         let closing = tag.starts_with("</");
@@ -159,8 +165,10 @@ fn is_spacing(name: &str) -> bool {
 }
 
 /// The byte after a tag's closing `>` (a `>` inside a quoted attribute value skipped; a quote
-/// only opens a value right after `=`), or the end of the text.
-fn tag_end(b: &[u8], start: usize) -> usize {
+/// only opens a value right after `=`; an unclosed quote ends at the first `>`), or `None` when
+/// no `>` follows, in which case the `<` is text.
+fn tag_end(b: &[u8], start: usize) -> Option<usize> {
+    let first_gt = b[start..].iter().position(|&c| c == b'>')? + start;
     let mut quote = None;
     let mut after_eq = false;
     let mut j = start + 1;
@@ -171,7 +179,7 @@ fn tag_end(b: &[u8], start: usize) -> usize {
             Some(_) => {}
             None => match c {
                 b'"' | b'\'' if after_eq => quote = Some(c),
-                b'>' => return j + 1,
+                b'>' => return Some(j + 1),
                 _ => {}
             },
         }
@@ -180,7 +188,7 @@ fn tag_end(b: &[u8], start: usize) -> usize {
         }
         j += 1;
     }
-    b.len()
+    Some(first_gt + 1)
 }
 
 fn tag_name(tag: &str) -> String {
@@ -218,7 +226,9 @@ pub(crate) fn resolve_urls(html: &str, base: &Url) -> String {
             i += 1;
             continue;
         }
-        let end = tag_end(b, i);
+        let Some(end) = tag_end(b, i) else {
+            break;
+        };
         let tag = &html[i..end];
         if let Some(rewritten) = rewrite_tag(tag, base) {
             out.push_str(&html[copied..i]);
@@ -357,6 +367,8 @@ mod tests {
             "?page=1&copy=2;mode=x"
         );
         assert_eq!(html_to_text("x<br>y<script>no</script>"), "x y");
+        assert_eq!(html_to_text("if a<b then"), "if a<b then");
+        assert_eq!(html_to_text("<a href=http://x/\">y</a>"), "y");
     }
 
     #[test]

@@ -68,9 +68,13 @@ pub fn parse_feed(
         .text
         .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
     let mut feed = if text.starts_with('{') || text.starts_with('[') {
-        parse_json(text, base.as_ref(), &mut repairs)?
+        guarded(ParseStep::ReadJson, || {
+            parse_json(text, base.as_ref(), &mut repairs)
+        })?
     } else if text.contains('<') {
-        parse_xml_feed(text, base.as_ref(), &mut repairs)?
+        guarded(ParseStep::ReadXml, || {
+            parse_xml_feed(text, base.as_ref(), &mut repairs)
+        })?
     } else {
         return Err(FeedError::NotAFeed(
             "neither markup nor JSON (no '<' or '{' found)".to_string(),
