@@ -233,7 +233,13 @@ fn parse_rfc822(s: &str) -> Option<DateTime<Utc>> {
     let mut numbers: Vec<&str> = Vec::new();
     let mut time = None;
     let mut zone = None;
+    let mut meridiem = None;
     for t in tokens {
+        let lower = t.to_ascii_lowercase();
+        if matches!(lower.as_str(), "am" | "a.m." | "pm" | "p.m.") {
+            meridiem = Some(lower.starts_with('p'));
+            continue;
+        }
         if mo.is_none()
             && let Some(m) = month(t)
         {
@@ -296,6 +302,11 @@ fn parse_rfc822(s: &str) -> Option<DateTime<Utc>> {
         }
         None => (0, 0, 0),
     };
+    let h = match meridiem {
+        Some(true) if h < 12 => h + 12,
+        Some(false) if h == 12 => 0,
+        _ => h,
+    };
     let off = match zone {
         Some(z) => parse_zone(&z).unwrap_or(0),
         None => 0,
@@ -326,6 +337,7 @@ mod tests {
         assert_eq!(p("Sat Feb 28 10:14:55 PST 2004"), t);
         assert_eq!(p("Thurs, 28 Feb 2004 20:14:55 GMT+2"), t);
         assert_eq!(p("Sat, 28 Feb 2004 18:14:55"), t);
+        assert_eq!(p("Feb 28, 2004 6:14:55 PM"), t);
         assert_eq!(p("2004-02-28"), "2004-02-28T00:00:00+00:00");
         assert_eq!(p("2004-02"), "2004-02-01T00:00:00+00:00");
         assert_eq!(

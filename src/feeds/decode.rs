@@ -372,7 +372,7 @@ fn sniff_html_meta(bytes: &[u8]) -> Option<String> {
                     .position(|&b| matches!(b, b'"' | b'\'' | b';' | b' ' | b'/' | b'>'))
                     .unwrap_or(rest.len());
                 if len > 0 {
-                    // Labels are ASCII; take the original spelling's bytes from the lowered copy.
+                    // Labels are ASCII and case-insensitive: the lower-cased copy will do.
                     return std::str::from_utf8(&rest[..len]).ok().map(str::to_string);
                 }
             }

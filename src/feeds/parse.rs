@@ -303,7 +303,7 @@ fn scan_and_mark(root: &mut Element, format: &XmlFormat, doc_base: Option<&Url>)
                 .enumerate()
             {
                 side.entries
-                    .push(atom_entry_in(entry, root_base.as_ref(), explicit_root_base));
+                    .push(atom_entry(entry, root_base.as_ref(), explicit_root_base));
                 mark_atom(entry, k);
             }
         }
@@ -549,10 +549,6 @@ fn extension_fallbacks(el: &Element) -> Fallbacks {
             .collect();
     }
     fb
-}
-
-fn atom_entry_in(entry: &Element, outer: Option<&Url>, explicit_base: bool) -> EntrySide {
-    atom_entry(entry, outer, explicit_base)
 }
 
 fn atom_entry(entry: &Element, outer: Option<&Url>, explicit_outer_base: bool) -> EntrySide {
