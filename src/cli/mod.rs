@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing, logging set-up, and one module per command.
 
 mod clusters;
+mod conformance;
 mod eval;
 mod feeds;
 mod ingest;
@@ -54,6 +55,9 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Manage the feeds the daemon polls: add, list, remove, enable, disable.
     Feeds(feeds::FeedsArgs),
+    /// Measure conformance against other projects' test suites (`conformance feeds`: the feed
+    /// parser against gofeed's and feedparser's test data).
+    Conformance(conformance::ConformanceArgs),
 }
 
 fn init_logging(config: &Config) -> Result<()> {
@@ -99,6 +103,7 @@ async fn run(args: Args, config: Config) -> Result<ExitCode> {
         Command::Story(a) => stories::show(a, config).await,
         Command::Eval(a) => eval::run(a, config, db_given).await,
         Command::Feeds(a) => feeds::run(a, config).await,
+        Command::Conformance(a) => conformance::run_cmd(a).await,
     }
 }
 
