@@ -25,6 +25,8 @@ pub struct Config {
     pub schedule: ScheduleConfig,
     #[serde(default)]
     pub daemon: DaemonConfig,
+    #[serde(default)]
+    pub fetch: crate::fetch::FetchConfig,
     /// Feeds listed in the config file (`[[feeds]]`): added to the store when the daemon starts.
     #[serde(default)]
     pub feeds: Vec<FeedConfig>,
@@ -64,6 +66,9 @@ pub struct BoilerplateConfig {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DaemonConfig {
+    /// Who runs this daemon (an e-mail address or a URL), sent in the User-Agent so that site
+    /// owners can reach you.
+    pub contact: String,
     /// Address of the `/healthz` and `/metrics` endpoints; empty turns them off.
     pub listen: String,
     /// How often story differences are brought up to date while running, in seconds.
@@ -75,6 +80,7 @@ pub struct DaemonConfig {
 impl Default for DaemonConfig {
     fn default() -> Self {
         DaemonConfig {
+            contact: String::new(),
             listen: "127.0.0.1:9464".into(),
             story_refresh_secs: 60,
             shutdown_grace_secs: 10,

@@ -15,6 +15,7 @@
 
 pub mod cluster;
 pub mod config;
+pub mod daemon;
 pub mod diff;
 pub mod document;
 pub mod error;

@@ -43,6 +43,12 @@ enum FeedsCommand {
     Enable { feed: String },
     /// Stop polling a feed (by id or URL).
     Disable { feed: String },
+    /// Add the feeds of an OPML file (a subscription list exported from a feed reader).
+    Import {
+        file: std::path::PathBuf,
+    },
+    /// Print the feed list as OPML 2.0.
+    Export,
 }
 
 /// Parses "90s", "15m", "2h", "1d" (anything humantime reads) into seconds.
@@ -141,6 +147,59 @@ pub async fn run(args: FeedsArgs, config: Config) -> Result<ExitCode> {
                 }
                 println!("{t}");
             }
+        }
+        FeedsCommand::Import { file } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let (list, repairs) = newsdedup::feeds::read_opml(&bytes)
+                .with_context(|| format!("{}", file.display()))?;
+            if !repairs.is_empty() {
+                eprintln!(
+                    "{}: read after repairs: {:?}",
+                    file.display(),
+                    repairs
+                );
+            }
+            let (mut added, mut known, mut skipped) = (0, 0, 0);
+            for f in list {
+                match url::Url::parse(f.url.trim()) {
+                    Ok(u) if matches!(u.scheme(), "http" | "https") => {
+                        let (_, new) = feeds::add_feed(
+                            &mut conn,
+                            &NewFeed {
+                                url: u.to_string(),
+                                name: f.title.clone(),
+                                ..NewFeed::default()
+                            },
+                        )
+                        .await?;
+                        if new {
+                            added += 1;
+                        } else {
+                            known += 1;
+                        }
+                    }
+                    _ => {
+                        eprintln!("{}: skipped {:?}: not an http(s) URL", file.display(), f.url);
+                        skipped += 1;
+                    }
+                }
+            }
+            println!("{added} feeds added, {known} already known, {skipped} skipped");
+        }
+        FeedsCommand::Export => {
+            let pool = newsdedup::store::Store::open_read_only(db).await?;
+            let list: Vec<newsdedup::feeds::OpmlFeed> = feeds::list_feeds(&pool)
+                .await?
+                .into_iter()
+                .map(|f| newsdedup::feeds::OpmlFeed {
+                    title: Some(f.display_name().to_string()),
+                    url: f.url,
+                    html_url: f.site_url,
+                    category: None,
+                })
+                .collect();
+            print!("{}", newsdedup::feeds::write_opml("newsdedup feeds", &list));
         }
         FeedsCommand::Remove { feed } => {
             let f = lookup(&mut conn, &feed).await?;

@@ -2,6 +2,7 @@
 
 mod clusters;
 mod conformance;
+mod daemon;
 mod eval;
 mod feeds;
 mod ingest;
@@ -58,6 +59,11 @@ enum Command {
     /// Measure conformance against other projects' test suites (`conformance feeds`: the feed
     /// parser against gofeed's and feedparser's test data).
     Conformance(conformance::ConformanceArgs),
+    /// Run the daemon: poll the feeds on their schedule, store, cluster and link stories, until
+    /// SIGINT or SIGTERM. Serves /healthz and /metrics on daemon.listen.
+    Run(daemon::RunArgs),
+    /// Poll every enabled feed (or the named ones) once, now, store what they gave, and exit.
+    Poll(daemon::PollArgs),
 }
 
 fn init_logging(config: &Config) -> Result<()> {
@@ -104,6 +110,8 @@ async fn run(args: Args, config: Config) -> Result<ExitCode> {
         Command::Eval(a) => eval::run(a, config, db_given).await,
         Command::Feeds(a) => feeds::run(a, config).await,
         Command::Conformance(a) => conformance::run_cmd(a).await,
+        Command::Run(a) => daemon::run(a, config).await,
+        Command::Poll(a) => daemon::poll(a, config).await,
     }
 }
 

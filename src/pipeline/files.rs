@@ -18,7 +18,7 @@ type Batch = Vec<std::result::Result<Prepared, Rejected>>;
 
 /// [`prepare`], with a panic on one document turned into its rejection: one strange page must
 /// not stop an ingest.
-fn prepare_guarded(
+pub(super) fn prepare_guarded(
     origin: String,
     doc: crate::document::Document,
 ) -> std::result::Result<Prepared, Rejected> {

@@ -561,6 +561,28 @@ impl Pipeline {
         self.writer.write(batch).await
     }
 
+    /// Prepares documents in parallel and accepts them in order, queueing their writes: the path
+    /// feed entries take, as files take it through [`ingest_paths`]. A document whose preparation
+    /// fails (or panics) is rejected and the rest go on.
+    pub async fn ingest_documents(&mut self, docs: Vec<(Origin, Document)>) -> Vec<Outcome> {
+        use rayon::prelude::*;
+        let prepared = tokio::task::spawn_blocking(move || {
+            docs.into_par_iter()
+                .map(|(origin, doc)| files::prepare_guarded(origin, doc))
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap_or_default();
+        let now = Utc::now();
+        prepared
+            .into_iter()
+            .map(|p| match p {
+                Ok(p) => self.accept(p, now),
+                Err(r) => Outcome::Rejected(r),
+            })
+            .collect()
+    }
+
     /// Queues a change to the feed tables, committed with the next batch.
     pub fn record_feed(&mut self, w: FeedWrite) {
         self.pending_feeds.push(w);
@@ -576,6 +598,14 @@ impl Pipeline {
     pub async fn refresh_stories(&mut self) -> Result<usize> {
         self.sync().await?;
         self.writer.store().await?.refresh_stories().await
+    }
+
+    /// Commits everything and closes the store, leaving story differences queued (they are
+    /// computed by the next [`Pipeline::refresh_stories`] or [`Pipeline::close`], also after a
+    /// restart): for stopping quickly.
+    pub async fn shutdown(mut self) -> Result<()> {
+        self.flush().await?;
+        self.writer.into_store().await?.close().await
     }
 
     /// Commits everything, brings story differences up to date, and closes the store.

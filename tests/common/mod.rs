@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod corpus;
+pub mod http;
 pub mod syndication;
 
 use serde_json::Value;

@@ -1,0 +1,130 @@
+//! A small HTTP/1.1 server on 127.0.0.1 (port 0) for the daemon's tests: each request is logged
+//! and answered by the test's handler; every connection is closed after one response. It runs on
+//! its own thread, so the binary under test (a child process) can reach it while the test waits.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// A request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub at: Instant,
+}
+
+impl Hit {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What to answer.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+        }
+    }
+
+    pub fn header(mut self, k: &str, v: &str) -> Reply {
+        self.headers.push((k.to_string(), v.to_string()));
+        self
+    }
+}
+
+type Handler = dyn Fn(&Hit) -> Reply + Send + Sync;
+
+pub struct Server {
+    pub addr: SocketAddr,
+    hits: Arc<Mutex<Vec<Hit>>>,
+}
+
+impl Server {
+    pub fn start(handler: impl Fn(&Hit) -> Reply + Send + Sync + 'static) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("binding a loopback port");
+        let addr = listener.local_addr().expect("a bound address");
+        let hits = Arc::new(Mutex::new(Vec::new()));
+        let log = hits.clone();
+        let handler: Arc<Handler> = Arc::new(handler);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let (log, handler) = (log.clone(), handler.clone());
+                std::thread::spawn(move || {
+                    let _ = serve_one(stream, &log, &*handler);
+                });
+            }
+        });
+        Server { addr, hits }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// The requests for `path` so far.
+    pub fn hits(&self, path: &str) -> Vec<Hit> {
+        self.hits
+            .lock()
+            .expect("the hit log")
+            .iter()
+            .filter(|h| h.path == path)
+            .cloned()
+            .collect()
+    }
+}
+
+fn serve_one(
+    stream: std::net::TcpStream,
+    log: &Mutex<Vec<Hit>>,
+    handler: &Handler,
+) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h)? == 0 || h.trim().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.push((k.trim().to_string(), v.trim().to_string()));
+        }
+    }
+    let hit = Hit {
+        path,
+        headers,
+        at: Instant::now(),
+    };
+    log.lock().expect("the hit log").push(hit.clone());
+    let reply = handler(&hit);
+    let mut out = stream;
+    write!(out, "HTTP/1.1 {} Status\r\n", reply.status)?;
+    for (k, v) in &reply.headers {
+        write!(out, "{k}: {v}\r\n")?;
+    }
+    write!(
+        out,
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        reply.body.len()
+    )?;
+    out.write_all(&reply.body)?;
+    out.flush()
+}
