@@ -20,6 +20,7 @@ pub mod document;
 pub mod error;
 pub mod eval;
 pub mod extract;
+pub mod fetch;
 pub mod fingerprint;
 pub mod ingest;
 pub mod normalize;
