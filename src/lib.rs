@@ -22,6 +22,7 @@ pub mod error;
 pub mod eval;
 pub mod extract;
 pub mod feeds;
+pub mod fetch;
 pub mod fingerprint;
 pub mod ingest;
 pub mod normalize;

@@ -40,9 +40,24 @@ fn rss(items: &[String]) -> String {
 
 fn three_items() -> String {
     rss(&[
-        item("a1", "http://example.org/flood", "Flood barrier", &article("flood_barrier")),
-        item("a2", "http://example.org/rates", "Rates", &article("interest_rates")),
-        item("a3", "http://example.org/rail", "Rail strike", &article("rail_strike")),
+        item(
+            "a1",
+            "http://example.org/flood",
+            "Flood barrier",
+            &article("flood_barrier"),
+        ),
+        item(
+            "a2",
+            "http://example.org/rates",
+            "Rates",
+            &article("interest_rates"),
+        ),
+        item(
+            "a3",
+            "http://example.org/rail",
+            "Rail strike",
+            &article("rail_strike"),
+        ),
     ])
 }
 
@@ -91,7 +106,10 @@ async fn etag_then_304_and_unchanged_entries_cost_nothing() {
     let first = poll(&db, &[]);
     assert_eq!(first["new"], 3, "{first}");
     let second = poll(&db, &[]);
-    assert_eq!((second["not_modified"].as_u64(), second["new"].as_u64()), (Some(1), Some(0)));
+    assert_eq!(
+        (second["not_modified"].as_u64(), second["new"].as_u64()),
+        (Some(1), Some(0))
+    );
     let hits = server.hits("/feed.xml");
     assert_eq!(hits.len(), 2);
     assert_eq!(hits[0].header("if-none-match"), None);
@@ -128,15 +146,40 @@ async fn last_modified_then_304_and_changed_entries_become_versions() {
     assert_eq!(again["not_modified"], 1, "{again}");
     // The plain feed came back whole: its three entries were unchanged and cost nothing.
     assert_eq!(again["unchanged_entries"], 3, "{again}");
-    assert_eq!(server.hits("/lm.xml")[1].header("if-modified-since"), Some("Mon, 23 Nov 2026 10:00:00 GMT"));
+    assert_eq!(
+        server.hits("/lm.xml")[1].header("if-modified-since"),
+        Some("Mon, 23 Nov 2026 10:00:00 GMT")
+    );
     // One entry changes its text: a new version of that article, the old text kept.
     *body.lock().unwrap() = rss(&[
-        item("a1", "http://example.org/flood", "Flood barrier", &article("flood_barrier")),
-        item("a2", "http://example.org/rates", "Rates", &article("wildfire")),
-        item("a3", "http://example.org/rail", "Rail strike", &article("rail_strike")),
+        item(
+            "a1",
+            "http://example.org/flood",
+            "Flood barrier",
+            &article("flood_barrier"),
+        ),
+        item(
+            "a2",
+            "http://example.org/rates",
+            "Rates",
+            &article("wildfire"),
+        ),
+        item(
+            "a3",
+            "http://example.org/rail",
+            "Rail strike",
+            &article("rail_strike"),
+        ),
     ]);
     let third = poll(&db, &[&server.url("/plain.xml")]);
-    assert_eq!((third["updated"].as_u64(), third["unchanged_entries"].as_u64()), (Some(1), Some(2)), "{third}");
+    assert_eq!(
+        (
+            third["updated"].as_u64(),
+            third["unchanged_entries"].as_u64()
+        ),
+        (Some(1), Some(2)),
+        "{third}"
+    );
     let pool = db.pool().await;
     let versions: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM article_versions v JOIN articles a USING (article_id) WHERE a.url = 'http://example.org/rates'",
@@ -161,9 +204,15 @@ async fn permanent_redirects_move_the_feed_and_410_stops_it() {
     db.run_ok(&["feeds", "add", &server.url("/temp.xml")]);
     db.run_ok(&["feeds", "add", &server.url("/gone.xml")]);
     poll(&db, &[]);
-    assert_eq!(feed_row(&db, 1).await.get::<String, _>("url"), server.url("/new.xml"));
+    assert_eq!(
+        feed_row(&db, 1).await.get::<String, _>("url"),
+        server.url("/new.xml")
+    );
     // A temporary redirect does not move the feed.
-    assert_eq!(feed_row(&db, 2).await.get::<String, _>("url"), server.url("/temp.xml"));
+    assert_eq!(
+        feed_row(&db, 2).await.get::<String, _>("url"),
+        server.url("/temp.xml")
+    );
     let gone = feed_row(&db, 3).await;
     assert_eq!(gone.get::<i64, _>("enabled"), 0);
     assert!(gone.get::<String, _>("disabled_reason").contains("410"));
@@ -186,25 +235,54 @@ async fn failures_back_off_while_other_feeds_keep_their_schedule() {
     db.run_ok(&["feeds", "add", &server.url("/ok.xml")]);
     db.run_ok(&["feeds", "add", &server.url("/garbage.xml")]);
     let s = poll(&db, &[]);
-    assert_eq!((s["feeds"].as_u64(), s["new"].as_u64()), (Some(3), Some(3)), "{s}");
+    assert_eq!(
+        (s["feeds"].as_u64(), s["new"].as_u64()),
+        (Some(3), Some(3)),
+        "{s}"
+    );
     let broken = feed_row(&db, 1).await;
     assert_eq!(broken.get::<i64, _>("failures"), 1);
     assert!(broken.get::<String, _>("last_error").contains("HTTP 500"));
-    let gap1 = minutes_between(&broken.get::<String, _>("last_poll_at"), &broken.get::<String, _>("next_poll_at"));
+    let gap1 = minutes_between(
+        &broken.get::<String, _>("last_poll_at"),
+        &broken.get::<String, _>("next_poll_at"),
+    );
     let garbage = feed_row(&db, 3).await;
     assert_eq!(garbage.get::<String, _>("last_outcome"), "parse_error");
-    assert!(garbage.get::<String, _>("last_error").contains("parsing the feed"));
+    assert!(
+        garbage
+            .get::<String, _>("last_error")
+            .contains("parsing the feed")
+    );
     let ok = feed_row(&db, 2).await;
-    assert_eq!((ok.get::<i64, _>("failures"), ok.get::<String, _>("last_outcome")), (0, "ok".to_string()));
-    let ok_gap = minutes_between(&ok.get::<String, _>("last_poll_at"), &ok.get::<String, _>("next_poll_at"));
+    assert_eq!(
+        (
+            ok.get::<i64, _>("failures"),
+            ok.get::<String, _>("last_outcome")
+        ),
+        (0, "ok".to_string())
+    );
+    let ok_gap = minutes_between(
+        &ok.get::<String, _>("last_poll_at"),
+        &ok.get::<String, _>("next_poll_at"),
+    );
     poll(&db, &[&server.url("/broken.xml")]);
     let broken = feed_row(&db, 1).await;
     assert_eq!(broken.get::<i64, _>("failures"), 2);
-    let gap2 = minutes_between(&broken.get::<String, _>("last_poll_at"), &broken.get::<String, _>("next_poll_at"));
+    let gap2 = minutes_between(
+        &broken.get::<String, _>("last_poll_at"),
+        &broken.get::<String, _>("next_poll_at"),
+    );
     // 5 then 10 minutes, ±10% jitter; the healthy feed keeps its own (30 min ± 10%) schedule.
-    assert!((4.4..=5.6).contains(&gap1) && (8.9..=11.1).contains(&gap2), "{gap1} {gap2}");
+    assert!(
+        (4.4..=5.6).contains(&gap1) && (8.9..=11.1).contains(&gap2),
+        "{gap1} {gap2}"
+    );
     assert!((26.9..=33.1).contains(&ok_gap), "{ok_gap}");
-    assert_eq!(feed_row(&db, 2).await.get::<String, _>("last_outcome"), "ok");
+    assert_eq!(
+        feed_row(&db, 2).await.get::<String, _>("last_outcome"),
+        "ok"
+    );
 }
 
 #[tokio::test]
@@ -218,16 +296,28 @@ async fn rate_limits_block_the_host_and_never_count_as_failures() {
     let a = feed_row(&db, 1).await;
     assert_eq!(a.get::<i64, _>("failures"), 0);
     assert_eq!(a.get::<String, _>("last_outcome"), "rate_limited");
-    let wait = minutes_between(&a.get::<String, _>("last_poll_at"), &a.get::<String, _>("next_poll_at"));
+    let wait = minutes_between(
+        &a.get::<String, _>("last_poll_at"),
+        &a.get::<String, _>("next_poll_at"),
+    );
     assert!(wait >= 1.9, "{wait}");
     let pool = db.pool().await;
-    let backoffs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM host_backoff").fetch_one(&pool).await.unwrap();
+    let backoffs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM host_backoff")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(backoffs, 1);
     // Another feed on that host, in another process: no request before Retry-After expires.
     poll(&db, &[&server.url("/b.xml")]);
     assert_eq!(server.hits("/b.xml").len(), 0);
     let b = feed_row(&db, 2).await;
-    assert_eq!((b.get::<i64, _>("failures"), b.get::<String, _>("last_outcome")), (0, "rate_limited".to_string()));
+    assert_eq!(
+        (
+            b.get::<i64, _>("failures"),
+            b.get::<String, _>("last_outcome")
+        ),
+        (0, "rate_limited".to_string())
+    );
 }
 
 #[tokio::test]
@@ -241,15 +331,31 @@ async fn duplicate_guids_encodings_and_discovery() {
         encoding_rs::WINDOWS_1251.encode(&text).0.into_owned()
     };
     let latin1 = {
-        let text = rss(&[item("l1", "http://example.fr/1", "Café crème", &article("syrup_recall"))]);
+        let text = rss(&[item(
+            "l1",
+            "http://example.fr/1",
+            "Café crème",
+            &article("syrup_recall"),
+        )]);
         let text = text.replace("UTF-8", "ISO-8859-1");
         encoding_rs::WINDOWS_1252.encode(&text).0.into_owned()
     };
     let dup = rss(&[
-        item("same", "http://example.org/flood", "Flood barrier", &article("flood_barrier")),
-        item("same", "http://example.org/flood2", "Flood barrier again", &article("wildfire")),
+        item(
+            "same",
+            "http://example.org/flood",
+            "Flood barrier",
+            &article("flood_barrier"),
+        ),
+        item(
+            "same",
+            "http://example.org/flood2",
+            "Flood barrier again",
+            &article("wildfire"),
+        ),
     ]);
-    let server = Server::start(move |hit| match hit.path.as_str() {
+    let server = Server::start(move |hit| {
+        match hit.path.as_str() {
         "/ru.xml" => Reply::new(200, cp1251.clone()).header("Content-Type", "application/xml"),
         "/fr.xml" => Reply::new(200, latin1.clone()).header("Content-Type", "text/xml"),
         "/dup.xml" => Reply::new(200, dup.clone()),
@@ -260,6 +366,7 @@ async fn duplicate_guids_encodings_and_discovery() {
         .header("Content-Type", "text/html; charset=utf-8"),
         "/found.xml" => Reply::new(200, rss(&[item("f1", "http://example.org/rail", "Rail", &article("rail_strike"))])),
         _ => Reply::new(404, ""),
+    }
     });
     let db = TestDb::new();
     for p in ["/ru.xml", "/fr.xml", "/dup.xml", "/page.html"] {
@@ -268,20 +375,25 @@ async fn duplicate_guids_encodings_and_discovery() {
     let s = poll(&db, &[]);
     assert_eq!(s["failed"], 0, "{s}");
     let pool = db.pool().await;
-    let titles: Vec<String> = sqlx::query_scalar("SELECT title FROM article_clusters ORDER BY article_id")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+    let titles: Vec<String> =
+        sqlx::query_scalar("SELECT title FROM article_clusters ORDER BY article_id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     assert!(titles.iter().any(|t| t == cyrillic_title), "{titles:?}");
     assert!(titles.iter().any(|t| t == "Café crème"), "{titles:?}");
     // Two entries with one guid: the first counts.
-    let dup_entries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM feed_entries WHERE feed_id = 3")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let dup_entries: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM feed_entries WHERE feed_id = 3")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(dup_entries, 1);
     // The page's announced feed replaced the page.
-    assert_eq!(feed_row(&db, 4).await.get::<String, _>("url"), server.url("/found.xml"));
+    assert_eq!(
+        feed_row(&db, 4).await.get::<String, _>("url"),
+        server.url("/found.xml")
+    );
     assert!(titles.iter().any(|t| t == "Rail"), "{titles:?}");
 }
 
@@ -298,11 +410,17 @@ async fn feeds_import_and_export_opml() {
     )
     .unwrap();
     let out = db.run_ok(&["feeds", "import", opml.to_str().unwrap()]);
-    assert!(out.contains("2 feeds added") && out.contains("1 skipped"), "{out}");
+    assert!(
+        out.contains("2 feeds added") && out.contains("1 skipped"),
+        "{out}"
+    );
     let again = db.run_ok(&["feeds", "import", opml.to_str().unwrap()]);
     assert!(again.contains("0 feeds added, 2 already known"), "{again}");
     let exported = db.run_ok(&["feeds", "export"]);
-    assert!(exported.contains("xmlUrl=\"https://a.example/rss\"") && exported.contains("A &amp; B"), "{exported}");
+    assert!(
+        exported.contains("xmlUrl=\"https://a.example/rss\"") && exported.contains("A &amp; B"),
+        "{exported}"
+    );
     let back = db.file("back.opml");
     std::fs::write(&back, &exported).unwrap();
     let other = TestDb::new();
@@ -319,7 +437,8 @@ async fn the_daemon_polls_serves_metrics_and_stops_on_sigterm() {
     let db = TestDb::new();
     db.run_ok(&["feeds", "add", &server.url("/feed.xml")]);
     let mut child = db
-        .command(&["--log-level", "info", "--log-format", "json", "run"])
+        .command(&["--log-format", "json", "run"])
+        .env("RUST_LOG", "info")
         .env("NEWSDEDUP_DAEMON__LISTEN", "127.0.0.1:0")
         .env("NEWSDEDUP_DAEMON__STORY_REFRESH_SECS", "1")
         .stderr(std::process::Stdio::piped())
@@ -328,7 +447,10 @@ async fn the_daemon_polls_serves_metrics_and_stops_on_sigterm() {
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel::<String>();
     std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
             let _ = tx.send(line);
         }
     });
@@ -357,7 +479,11 @@ async fn the_daemon_polls_serves_metrics_and_stops_on_sigterm() {
     assert_eq!(stored, 3);
     let get = |path: &str| {
         let mut s = std::net::TcpStream::connect(&addr).unwrap();
-        write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
         let mut out = String::new();
         s.read_to_string(&mut out).unwrap();
         out
@@ -365,7 +491,12 @@ async fn the_daemon_polls_serves_metrics_and_stops_on_sigterm() {
     let health = get("/healthz");
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
     let metrics = get("/metrics");
-    for name in ["newsdedup_polls_total", "newsdedup_articles_total", "newsdedup_fetched_bytes_total", "newsdedup_database_size_bytes"] {
+    for name in [
+        "newsdedup_polls_total",
+        "newsdedup_articles_total",
+        "newsdedup_fetched_bytes_total",
+        "newsdedup_database_size_bytes",
+    ] {
         assert!(metrics.contains(name), "{name} missing:\n{metrics}");
     }
     // SAFETY: sending SIGTERM to our own child.
@@ -375,7 +506,10 @@ async fn the_daemon_polls_serves_metrics_and_stops_on_sigterm() {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(started.elapsed() < Duration::from_secs(20), "no exit within 20 s of SIGTERM");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no exit within 20 s of SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "{status:?}");

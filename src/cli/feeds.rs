@@ -44,9 +44,7 @@ enum FeedsCommand {
     /// Stop polling a feed (by id or URL).
     Disable { feed: String },
     /// Add the feeds of an OPML file (a subscription list exported from a feed reader).
-    Import {
-        file: std::path::PathBuf,
-    },
+    Import { file: std::path::PathBuf },
     /// Print the feed list as OPML 2.0.
     Export,
 }
@@ -154,11 +152,7 @@ pub async fn run(args: FeedsArgs, config: Config) -> Result<ExitCode> {
             let (list, repairs) = newsdedup::feeds::read_opml(&bytes)
                 .with_context(|| format!("{}", file.display()))?;
             if !repairs.is_empty() {
-                eprintln!(
-                    "{}: read after repairs: {:?}",
-                    file.display(),
-                    repairs
-                );
+                eprintln!("{}: read after repairs: {:?}", file.display(), repairs);
             }
             let (mut added, mut known, mut skipped) = (0, 0, 0);
             for f in list {
@@ -180,7 +174,11 @@ pub async fn run(args: FeedsArgs, config: Config) -> Result<ExitCode> {
                         }
                     }
                     _ => {
-                        eprintln!("{}: skipped {:?}: not an http(s) URL", file.display(), f.url);
+                        eprintln!(
+                            "{}: skipped {:?}: not an http(s) URL",
+                            file.display(),
+                            f.url
+                        );
                         skipped += 1;
                     }
                 }

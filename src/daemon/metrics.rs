@@ -99,7 +99,11 @@ impl Metrics {
             "HTTP responses by status class",
             m.http_status.clone(),
         );
-        registry.register("fetched_bytes", "Bytes fetched (decompressed)", m.bytes.clone());
+        registry.register(
+            "fetched_bytes",
+            "Bytes fetched (decompressed)",
+            m.bytes.clone(),
+        );
         registry.register(
             "articles",
             "Feed entries by what became of them",

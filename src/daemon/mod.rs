@@ -112,12 +112,11 @@ impl Daemon {
         )
         .await?;
         let pipeline = Pipeline::open(store, config.clone()).await?;
-        let fetcher = Fetcher::new(fetch_config(&config)).map_err(|e| {
-            crate::error::Error::Config {
+        let fetcher =
+            Fetcher::new(fetch_config(&config)).map_err(|e| crate::error::Error::Config {
                 path: "[fetch]".into(),
                 message: e.to_string(),
-            }
-        })?;
+            })?;
         for (host, until) in feeds::host_backoffs(pipeline.readers(), Utc::now()).await? {
             if let Some(key) = crate::fetch::HostKey::parse(&format!("http://{host}/")) {
                 fetcher.gate().block(&key, until);
@@ -164,7 +163,8 @@ impl Daemon {
         let due = feeds::due_feeds(self.pipeline.readers(), now, limit * 4).await?;
         let mut waiting = 0i64;
         for f in due {
-            if self.in_flight.contains(&f.id) || self.scheduled.get(&f.id).is_some_and(|t| *t > now) {
+            if self.in_flight.contains(&f.id) || self.scheduled.get(&f.id).is_some_and(|t| *t > now)
+            {
                 continue;
             }
             if (self.in_flight.len() as i64) < limit && room > 0 {
@@ -182,8 +182,10 @@ impl Daemon {
     pub async fn run(mut self, shutdown: impl std::future::Future<Output = ()>) -> Result<()> {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let refresh_every = std::time::Duration::from_secs(self.config.daemon.story_refresh_secs.max(1));
-        let mut refresh = tokio::time::interval_at(tokio::time::Instant::now() + refresh_every, refresh_every);
+        let refresh_every =
+            std::time::Duration::from_secs(self.config.daemon.story_refresh_secs.max(1));
+        let mut refresh =
+            tokio::time::interval_at(tokio::time::Instant::now() + refresh_every, refresh_every);
         tokio::pin!(shutdown);
         tracing::info!(db = %self.config.database.path.display(), "daemon started");
         loop {
@@ -210,7 +212,10 @@ impl Daemon {
                 }
             }
         }
-        tracing::info!(in_flight = self.polls.len(), "stopping: finishing polls in flight");
+        tracing::info!(
+            in_flight = self.polls.len(),
+            "stopping: finishing polls in flight"
+        );
         let grace = std::time::Duration::from_secs(self.config.daemon.shutdown_grace_secs);
         let deadline = tokio::time::Instant::now() + grace;
         while !self.polls.is_empty() {
@@ -219,7 +224,10 @@ impl Daemon {
                 Ok(Some(Err(_))) => {}
                 Ok(None) => break,
                 Err(_) => {
-                    tracing::warn!(abandoned = self.polls.len(), "abandoning polls still running");
+                    tracing::warn!(
+                        abandoned = self.polls.len(),
+                        "abandoning polls still running"
+                    );
                     self.polls.abort_all();
                     break;
                 }
@@ -284,7 +292,9 @@ impl Daemon {
         let now = Utc::now();
         self.in_flight.remove(&report.feed.id);
         self.metrics.in_flight.dec();
-        self.metrics.poll_seconds.observe(report.elapsed.as_secs_f64());
+        self.metrics
+            .poll_seconds
+            .observe(report.elapsed.as_secs_f64());
         self.metrics.bytes.inc_by(report.bytes);
         if let Some(m) = &report.meta {
             self.metrics.status(m.status);
@@ -307,9 +317,24 @@ impl Daemon {
             Polled::Parsed(_) => (PollResult::Success { cache }, PollOutcome::Ok, None),
             Polled::NotModified => {
                 self.summary.not_modified += 1;
-                (PollResult::Success { cache }, PollOutcome::NotModified, None)
+                (
+                    PollResult::Success { cache },
+                    PollOutcome::NotModified,
+                    None,
+                )
             }
-            Polled::Gone => (PollResult::Gone, PollOutcome::Gone, Some("HTTP 410 Gone".to_string())),
+            Polled::Gone => (
+                PollResult::Gone,
+                PollOutcome::Gone,
+                Some("HTTP 410 Gone".to_string()),
+            ),
+            Polled::HostBlocked(until) => (
+                PollResult::RateLimited {
+                    retry_after: Some(*until),
+                },
+                PollOutcome::RateLimited,
+                Some(format!("host asked us to wait until {until}")),
+            ),
             Polled::Status(429) => (
                 PollResult::RateLimited { retry_after },
                 PollOutcome::RateLimited,
@@ -362,9 +387,9 @@ impl Daemon {
                 ttl_minutes: parsed.ttl,
                 skip_hours: parsed.skip_hours.clone(),
                 skip_days: parsed.skip_days.clone(),
-                update_period_secs: parsed
-                    .update_period
-                    .map(|p| p.minutes() as u64 * 60 / parsed.update_frequency.unwrap_or(1).max(1) as u64),
+                update_period_secs: parsed.update_period.map(|p| {
+                    p.minutes() as u64 * 60 / parsed.update_frequency.unwrap_or(1).max(1) as u64
+                }),
             };
             schedule.hints = h.clone();
             hints = Some(h);
@@ -381,13 +406,13 @@ impl Daemon {
                 Some(n) => n.clone(),
                 None => parsed.title.clone().unwrap_or_else(|| feed.source_name()),
             };
-            (entries_seen, articles) = self.take_entries(feed, &source, &parsed.entries, now).await?;
+            (entries_seen, articles) = self
+                .take_entries(feed, &source, &parsed.entries, now)
+                .await?;
         }
 
-        let next = self
-            .config
-            .schedule
-            .next(&schedule, &result, now, self.random());
+        let random = self.random();
+        let next = self.config.schedule.next(&schedule, &result, now, random);
         if let Some(reason) = &next.disable {
             self.metrics.feeds_disabled.inc();
             tracing::warn!(feed = feed.id.0, url = %feed.url, reason = %reason, "feed disabled");
@@ -395,8 +420,13 @@ impl Daemon {
         if let (Some(until), Some(m)) = (retry_after, &report.meta)
             && matches!(m.status, 429 | 503)
             && let Some(host) = url::Url::parse(&m.url).ok().and_then(|u| {
-                u.host_str()
-                    .map(|h| format!("{}:{}", h.to_ascii_lowercase(), u.port_or_known_default().unwrap_or(0)))
+                u.host_str().map(|h| {
+                    format!(
+                        "{}:{}",
+                        h.to_ascii_lowercase(),
+                        u.port_or_known_default().unwrap_or(0)
+                    )
+                })
             })
         {
             self.pipeline.record_feed(FeedWrite::HostBackoff {
@@ -406,31 +436,34 @@ impl Daemon {
             });
         }
         let (etag, last_modified) = match (&report.result, &report.meta) {
-            (Polled::Parsed(_) | Polled::NotModified, Some(m)) => (m.etag.clone(), m.last_modified.clone()),
+            (Polled::Parsed(_) | Polled::NotModified, Some(m)) => {
+                (m.etag.clone(), m.last_modified.clone())
+            }
             _ => (None, None),
         };
         self.scheduled.insert(feed.id, next.at);
-        self.pipeline.record_feed(FeedWrite::Polled(Box::new(FeedPolled {
-            feed: feed.id,
-            at: now,
-            new_url: report.new_url.clone().filter(|u| *u != feed.url),
-            status: report.meta.as_ref().map(|m| m.status),
-            outcome: label.as_str(),
-            error,
-            etag,
-            last_modified,
-            title,
-            site_url,
-            hints,
-            publish_interval_secs: interval,
-            success: matches!(result, PollResult::Success { .. }),
-            next_poll_at: next.at,
-            failures: next.failures,
-            failing_since: next.failing_since,
-            disable: next.disable,
-            entries_seen,
-            articles,
-        })));
+        self.pipeline
+            .record_feed(FeedWrite::Polled(Box::new(FeedPolled {
+                feed: feed.id,
+                at: now,
+                new_url: report.new_url.clone().filter(|u| *u != feed.url),
+                status: report.meta.as_ref().map(|m| m.status),
+                outcome: label.as_str(),
+                error,
+                etag,
+                last_modified,
+                title,
+                site_url,
+                hints,
+                publish_interval_secs: interval,
+                success: matches!(result, PollResult::Success { .. }),
+                next_poll_at: next.at,
+                failures: next.failures,
+                failing_since: next.failing_since,
+                disable: next.disable,
+                entries_seen,
+                articles,
+            })));
         self.pipeline.flush().await
     }
 

@@ -21,6 +21,8 @@ pub enum Polled {
     FetchFailed(FetchError),
     /// The body could not be read as a feed (the reason says which step failed).
     ParseFailed(String),
+    /// Not fetched: the host asked us to wait (Retry-After) until then.
+    HostBlocked(DateTime<Utc>),
 }
 
 /// The result of polling one feed.
@@ -39,24 +41,34 @@ pub struct PollReport {
     pub new_url: Option<String>,
 }
 
-/// Polls one feed.
+/// Polls one feed; a feed whose host asked us to wait is not fetched.
 pub async fn poll_feed(fetcher: &Fetcher, feed: FeedRow) -> PollReport {
     let started = Utc::now();
+    if let Some(until) = fetcher.blocked_until(&feed.url).filter(|t| *t > started) {
+        return PollReport {
+            feed,
+            started,
+            result: Polled::HostBlocked(until),
+            meta: None,
+            bytes: 0,
+            elapsed: Duration::ZERO,
+            new_url: None,
+        };
+    }
     let clock = std::time::Instant::now();
     let req = FetchRequest::new(feed.url.clone())
         .with_validators(feed.etag.clone(), feed.last_modified.clone());
     let outcome = fetcher.fetch(req).await;
     let mut bytes = outcome.bytes();
-    let mut new_url = outcome
-        .meta()
-        .and_then(|m| m.moved_permanently_to.clone());
+    let mut new_url = outcome.meta().and_then(|m| m.moved_permanently_to.clone());
     let (result, meta) = match outcome {
         FetchOutcome::Ok(f) => {
             let content_type = f.meta.content_type.clone();
             let url = f.meta.url.clone();
             if !looks_like_feed(&f.body, content_type.as_deref())
-                && let Some(found) =
-                    discover_feeds(&f.body, content_type.as_deref(), &url).into_iter().next()
+                && let Some(found) = discover_feeds(&f.body, content_type.as_deref(), &url)
+                    .into_iter()
+                    .next()
             {
                 // A web page: poll the feed it announces, and keep that URL from now on.
                 let second = fetcher.fetch(FetchRequest::new(found.url.clone())).await;
