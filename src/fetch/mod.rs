@@ -28,7 +28,7 @@ use std::time::Duration;
 /// Settings of a [`Fetcher`]. Durations read from a config file as `"10s"`, `"1m 30s"` or a
 /// number of seconds.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct FetchConfig {
     /// Sent with every request; see [`user_agent`].
     pub user_agent: String,
@@ -164,7 +164,7 @@ pub struct Fetched {
 }
 
 /// How a fetch ended.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FetchOutcome {
     /// 2xx with the whole body.
     Ok(Fetched),
