@@ -285,6 +285,88 @@ async fn failures_back_off_while_other_feeds_keep_their_schedule() {
     );
 }
 
+/// Broken responses end as a stored fetch error or parse error naming the cause, and the healthy
+/// feed beside them is stored as usual.
+#[tokio::test]
+async fn broken_responses_are_recorded_and_other_feeds_go_on() {
+    use std::io::Write;
+    let bomb = {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&vec![0u8; 64 << 20]).unwrap();
+        gz.finish().unwrap()
+    };
+    let server = Server::start(move |hit| {
+        match hit.path.as_str() {
+        "/ok.xml" => Reply::new(200, three_items()),
+        "/truncated.xml" => Reply::raw(
+            "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n<rss version=\"2.0\"><channel>",
+        ),
+        "/reset.xml" => Reply::raw(""),
+        "/big.xml" => Reply::new(200, vec![b' '; 6 << 20]),
+        "/bomb.xml" => Reply::new(200, bomb.clone()).header("Content-Encoding", "gzip"),
+        "/loop.xml" => Reply::new(301, "").header("Location", "/loop2.xml"),
+        "/loop2.xml" => Reply::new(301, "").header("Location", "/loop.xml"),
+        "/slow.xml" => Reply::new(200, three_items()).delayed(Duration::from_secs(4)),
+        "/invalid-utf8.xml" => Reply::new(200, b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>Caf\xe9</title><item><title>Gr\xfc\xdfe</title><description>K\xf6ln \xff\xfe news</description></item></channel></rss>".to_vec()),
+        "/illformed.xml" => Reply::new(200, "<rss version=\"2.0\"><channel><title>T</title><item><title>A & B</title><description>x</item></channel>"),
+        _ => Reply::new(404, ""),
+    }
+    });
+    let db = TestDb::new();
+    let feeds = [
+        "/ok.xml",
+        "/truncated.xml",
+        "/reset.xml",
+        "/big.xml",
+        "/bomb.xml",
+        "/loop.xml",
+        "/slow.xml",
+        "/invalid-utf8.xml",
+        "/illformed.xml",
+    ];
+    for p in feeds {
+        db.run_ok(&["feeds", "add", &server.url(p)]);
+    }
+    let out = db
+        .command(&["poll", "--json"])
+        .env("NEWSDEDUP_FETCH__TOTAL_TIMEOUT", "2s")
+        .output()
+        .unwrap();
+    let s: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(s["feeds"], feeds.len(), "{s}");
+    let expect = [
+        (1, "ok", ""),
+        (2, "fetch_error", "truncated"),
+        (3, "fetch_error", ""),
+        (4, "fetch_error", "limit"),
+        (5, "fetch_error", "limit"),
+        (6, "fetch_error", "loop"),
+        (7, "fetch_error", "within 2s"),
+    ];
+    for (id, outcome, says) in expect {
+        let row = feed_row(&db, id).await;
+        assert_eq!(row.get::<String, _>("last_outcome"), outcome, "feed {id}");
+        if outcome != "ok" {
+            let err = row.get::<String, _>("last_error").to_lowercase();
+            assert!(err.contains(says), "feed {id}: {err}");
+            assert_eq!(row.get::<i64, _>("failures"), 1, "feed {id}");
+        }
+    }
+    // Bytes that are not UTF-8 in a feed that says it is: read (replacement characters), stored.
+    let invalid = feed_row(&db, 8).await;
+    assert_eq!(invalid.get::<String, _>("last_outcome"), "ok");
+    // Ill-formed XML is repaired and read.
+    let ill = feed_row(&db, 9).await;
+    assert_eq!(
+        ill.get::<String, _>("last_outcome"),
+        "ok",
+        "{:?}",
+        ill.get::<Option<String>, _>("last_error")
+    );
+    assert_eq!(feed_row(&db, 1).await.get::<i64, _>("articles"), 3);
+}
+
 #[tokio::test]
 async fn rate_limits_block_the_host_and_never_count_as_failures() {
     let server = Server::start(|_| Reply::new(429, "slow down").header("Retry-After", "120"));

@@ -30,6 +30,10 @@ pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Written as is instead of a response made of the fields above (truncated bodies, lies).
+    pub raw: Option<Vec<u8>>,
+    /// Waited before answering.
+    pub delay: std::time::Duration,
 }
 
 impl Reply {
@@ -38,7 +42,22 @@ impl Reply {
             status,
             headers: Vec::new(),
             body: body.into(),
+            raw: None,
+            delay: std::time::Duration::ZERO,
         }
+    }
+
+    /// Bytes written as they are, then the connection is closed.
+    pub fn raw(bytes: impl Into<Vec<u8>>) -> Reply {
+        Reply {
+            raw: Some(bytes.into()),
+            ..Reply::new(200, "")
+        }
+    }
+
+    pub fn delayed(mut self, d: std::time::Duration) -> Reply {
+        self.delay = d;
+        self
     }
 
     pub fn header(mut self, k: &str, v: &str) -> Reply {
@@ -115,7 +134,12 @@ fn serve_one(
     };
     log.lock().expect("the hit log").push(hit.clone());
     let reply = handler(&hit);
+    std::thread::sleep(reply.delay);
     let mut out = stream;
+    if let Some(raw) = &reply.raw {
+        out.write_all(raw)?;
+        return out.flush();
+    }
     write!(out, "HTTP/1.1 {} Status\r\n", reply.status)?;
     for (k, v) in &reply.headers {
         write!(out, "{k}: {v}\r\n")?;
