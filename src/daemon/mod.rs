@@ -419,18 +419,10 @@ impl Daemon {
         }
         if let (Some(until), Some(m)) = (retry_after, &report.meta)
             && matches!(m.status, 429 | 503)
-            && let Some(host) = url::Url::parse(&m.url).ok().and_then(|u| {
-                u.host_str().map(|h| {
-                    format!(
-                        "{}:{}",
-                        h.to_ascii_lowercase(),
-                        u.port_or_known_default().unwrap_or(0)
-                    )
-                })
-            })
+            && let Some(host) = crate::fetch::HostKey::parse(&m.url)
         {
             self.pipeline.record_feed(FeedWrite::HostBackoff {
-                host,
+                host: host.as_str().to_string(),
                 until,
                 reason: format!("HTTP {}", m.status),
             });
