@@ -1,9 +1,11 @@
 //! A small HTTP/1.1 server on 127.0.0.1 (port 0) for the daemon's tests: each request is logged
 //! and answered by the test's handler; every connection is closed after one response. It runs on
 //! its own thread, so the binary under test (a child process) can reach it while the test waits.
+//! It counts the requests it is handling at once, so tests can assert a client's concurrency cap.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -71,6 +73,16 @@ type Handler = dyn Fn(&Hit) -> Reply + Send + Sync;
 pub struct Server {
     pub addr: SocketAddr,
     hits: Arc<Mutex<Vec<Hit>>>,
+    load: Arc<Load>,
+}
+
+/// Requests being handled: from the end of their headers until just before the reply is
+/// written. The client holds a request open for longer than that, so `peak` never exceeds the
+/// number of requests the client really had open at once.
+#[derive(Default)]
+struct Load {
+    now: AtomicUsize,
+    peak: AtomicUsize,
 }
 
 impl Server {
@@ -78,18 +90,29 @@ impl Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("binding a loopback port");
         let addr = listener.local_addr().expect("a bound address");
         let hits = Arc::new(Mutex::new(Vec::new()));
-        let log = hits.clone();
+        let load = Arc::new(Load::default());
+        let (log, gauge) = (hits.clone(), load.clone());
         let handler: Arc<Handler> = Arc::new(handler);
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
-                let (log, handler) = (log.clone(), handler.clone());
+                let (log, handler, gauge) = (log.clone(), handler.clone(), gauge.clone());
                 std::thread::spawn(move || {
-                    let _ = serve_one(stream, &log, &*handler);
+                    let _ = serve_one(stream, &log, &*handler, &gauge);
                 });
             }
         });
-        Server { addr, hits }
+        Server { addr, hits, load }
+    }
+
+    /// The most requests handled at once so far.
+    pub fn peak_concurrency(&self) -> usize {
+        self.load.peak.load(Ordering::SeqCst)
+    }
+
+    /// Every request so far, in arrival order.
+    pub fn all_hits(&self) -> Vec<Hit> {
+        self.hits.lock().expect("the hit log").clone()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -112,6 +135,7 @@ fn serve_one(
     stream: std::net::TcpStream,
     log: &Mutex<Vec<Hit>>,
     handler: &Handler,
+    load: &Load,
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut line = String::new();
@@ -133,8 +157,11 @@ fn serve_one(
         at: Instant::now(),
     };
     log.lock().expect("the hit log").push(hit.clone());
+    let open = load.now.fetch_add(1, Ordering::SeqCst) + 1;
+    load.peak.fetch_max(open, Ordering::SeqCst);
     let reply = handler(&hit);
     std::thread::sleep(reply.delay);
+    load.now.fetch_sub(1, Ordering::SeqCst);
     let mut out = stream;
     if let Some(raw) = &reply.raw {
         out.write_all(raw)?;
