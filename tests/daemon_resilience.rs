@@ -160,7 +160,7 @@ async fn sigkill_during_polling_then_run_again_loses_nothing_and_stores_nothing_
     first.kill().expect("SIGKILL");
     first.wait().expect("reaping the killed daemon");
     assert!(
-        at_kill >= TOTAL / 4 && at_kill < TOTAL,
+        (TOTAL / 4..TOTAL).contains(&at_kill),
         "the kill should land mid-cycle: {at_kill} of {TOTAL} articles stored"
     );
     let polled_before = server.all_hits().len();
