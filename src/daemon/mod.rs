@@ -19,7 +19,7 @@ use crate::error::Result;
 use crate::feeds::FeedEntry;
 use crate::fetch::{FetchConfig, Fetcher};
 use crate::pipeline::{Outcome, Pipeline};
-use crate::schedule::{CacheHints, FeedHints, PollResult, publish_interval};
+use crate::schedule::{CacheHints, FeedHints, FeedSchedule, PollResult, publish_interval};
 use crate::store::feeds::{self, EntrySeen, FeedPolled, FeedRow, FeedWrite, NewFeed};
 use crate::store::{Store, StoreOptions};
 use chrono::{DateTime, Utc};
@@ -192,9 +192,8 @@ impl Daemon {
             tokio::select! {
                 _ = &mut shutdown => break,
                 Some(done) = self.polls.join_next(), if !self.polls.is_empty() => {
-                    if let Ok(report) = done {
-                        self.process(report).await?;
-                    }
+                    let reports = self.with_ready(done);
+                    self.process(reports).await?;
                 }
                 _ = tick.tick() => {
                     self.metrics.tick();
@@ -220,8 +219,10 @@ impl Daemon {
         let deadline = tokio::time::Instant::now() + grace;
         while !self.polls.is_empty() {
             match tokio::time::timeout_at(deadline, self.polls.join_next()).await {
-                Ok(Some(Ok(report))) => self.process(report).await?,
-                Ok(Some(Err(_))) => {}
+                Ok(Some(done)) => {
+                    let reports = self.with_ready(done);
+                    self.process(reports).await?;
+                }
                 Ok(None) => break,
                 Err(_) => {
                     tracing::warn!(
@@ -266,13 +267,42 @@ impl Daemon {
             self.start_poll(f);
         }
         while let Some(done) = self.polls.join_next().await {
-            if let Ok(report) = done {
-                self.process(report).await?;
-            }
+            let reports = self.with_ready(done);
+            self.process(reports).await?;
         }
         let summary = self.summary.clone();
         self.pipeline.close().await?;
         Ok(summary)
+    }
+
+    /// A finished poll together with the others finished by now, up to a batch's worth of
+    /// entries: they go through the pipeline and into the store together.
+    fn with_ready(
+        &mut self,
+        first: std::result::Result<PollReport, tokio::task::JoinError>,
+    ) -> Vec<PollReport> {
+        const MAX_ENTRIES: usize = 2_000;
+        let entries = |r: &PollReport| match &r.result {
+            Polled::Parsed(p) => p.entries.len(),
+            _ => 0,
+        };
+        let mut reports = Vec::new();
+        match first {
+            Ok(r) => reports.push(r),
+            Err(e) => tracing::error!(error = %e, "a poll task failed"),
+        }
+        let mut total: usize = reports.iter().map(entries).sum();
+        while total < MAX_ENTRIES {
+            match self.polls.try_join_next() {
+                Some(Ok(r)) => {
+                    total += entries(&r);
+                    reports.push(r);
+                }
+                Some(Err(e)) => tracing::error!(error = %e, "a poll task failed"),
+                None => break,
+            }
+        }
+        reports
     }
 
     fn update_db_size(&self) {
@@ -286,10 +316,35 @@ impl Daemon {
         self.metrics.database_bytes.set(size as i64);
     }
 
-    /// Takes a finished poll: its entries into the pipeline, its feed's new state into the
-    /// same transaction.
-    async fn process(&mut self, report: PollReport) -> Result<()> {
+    /// Takes finished polls: their entries through the pipeline together, then each feed's new
+    /// state, all committed in one transaction (a crash keeps all of it or none).
+    async fn process(&mut self, reports: Vec<PollReport>) -> Result<()> {
         let now = Utc::now();
+        let mut assessed = Vec::with_capacity(reports.len());
+        let mut docs = Vec::new();
+        for report in reports {
+            assessed.push(self.assess(report, &mut docs).await?);
+        }
+        let mut outcomes = if docs.is_empty() {
+            Vec::new()
+        } else {
+            self.pipeline.ingest_documents(docs).await
+        }
+        .into_iter();
+        for a in assessed {
+            let written = self.record_entries(&a, &mut outcomes, now);
+            self.finish(a, written, now);
+        }
+        self.pipeline.flush().await
+    }
+
+    /// Reads a finished poll: its outcome and metrics, its feed's hints, and its new or changed
+    /// entries, whose documents are appended to `docs`.
+    async fn assess(
+        &mut self,
+        report: PollReport,
+        docs: &mut Vec<(String, Document)>,
+    ) -> Result<Assessed> {
         self.in_flight.remove(&report.feed.id);
         self.metrics.in_flight.dec();
         self.metrics
@@ -300,7 +355,6 @@ impl Daemon {
             self.metrics.status(m.status);
         }
         self.summary.feeds += 1;
-        let feed = &report.feed;
         let cache = report
             .meta
             .as_ref()
@@ -372,17 +426,30 @@ impl Daemon {
             }
         };
         self.metrics.poll(label.clone());
+        let feed = &report.feed;
         if let Some(e) = &error {
             self.summary.failed += u64::from(!matches!(label, PollOutcome::NotModified));
             tracing::warn!(feed = feed.id.0, url = %feed.url, error = %e, "poll failed");
         }
 
-        let mut schedule = feed.schedule();
-        let (mut title, mut site_url, mut hints, mut interval) = (None, None, None, None);
-        let (mut entries_seen, mut articles) = (0i64, 0i64);
-        if let Polled::Parsed(parsed) = &report.result {
-            title = parsed.title.clone();
-            site_url = parsed.link.clone();
+        let mut a = Assessed {
+            schedule: feed.schedule(),
+            result,
+            label,
+            error,
+            retry_after,
+            title: None,
+            site_url: None,
+            hints: None,
+            interval: None,
+            entries_seen: 0,
+            fresh: Vec::new(),
+            report,
+        };
+        if let Polled::Parsed(parsed) = &a.report.result {
+            let feed = &a.report.feed;
+            a.title = parsed.title.clone();
+            a.site_url = parsed.link.clone();
             let h = FeedHints {
                 ttl_minutes: parsed.ttl,
                 skip_hours: parsed.skip_hours.clone(),
@@ -391,112 +458,62 @@ impl Daemon {
                     p.minutes() as u64 * 60 / parsed.update_frequency.unwrap_or(1).max(1) as u64
                 }),
             };
-            schedule.hints = h.clone();
-            hints = Some(h);
+            a.schedule.hints = h.clone();
+            a.hints = Some(h);
             let dates: Vec<DateTime<Utc>> = parsed
                 .entries
                 .iter()
                 .filter_map(|e| e.published.or(e.updated))
                 .collect();
             if let Some(p) = publish_interval(&dates) {
-                schedule.publish_interval = Some(p);
-                interval = Some(p.num_seconds());
+                a.schedule.publish_interval = Some(p);
+                a.interval = Some(p.num_seconds());
             }
             let source = match &feed.name {
                 Some(n) => n.clone(),
                 None => parsed.title.clone().unwrap_or_else(|| feed.source_name()),
             };
-            (entries_seen, articles) = self
-                .take_entries(feed, &source, &parsed.entries, now)
-                .await?;
-        }
-
-        let random = self.random();
-        let next = self.config.schedule.next(&schedule, &result, now, random);
-        if let Some(reason) = &next.disable {
-            self.metrics.feeds_disabled.inc();
-            tracing::warn!(feed = feed.id.0, url = %feed.url, reason = %reason, "feed disabled");
-        }
-        if let (Some(until), Some(m)) = (retry_after, &report.meta)
-            && matches!(m.status, 429 | 503)
-            && let Some(host) = crate::fetch::HostKey::parse(&m.url)
-        {
-            self.pipeline.record_feed(FeedWrite::HostBackoff {
-                host: host.as_str().to_string(),
-                until,
-                reason: format!("HTTP {}", m.status),
-            });
-        }
-        let (etag, last_modified) = match (&report.result, &report.meta) {
-            (Polled::Parsed(_) | Polled::NotModified, Some(m)) => {
-                (m.etag.clone(), m.last_modified.clone())
+            // A feed never polled successfully has no entries on record yet.
+            let known = if feed.last_success_at.is_some() {
+                feeds::feed_entries(self.pipeline.readers(), feed.id).await?
+            } else {
+                HashMap::new()
+            };
+            let mut seen_keys = HashSet::new();
+            for e in &parsed.entries {
+                let key = entry_key(e);
+                // A feed repeating a guid: the first occurrence counts.
+                if !seen_keys.insert(key.clone()) {
+                    continue;
+                }
+                let hash = entry_hash(e);
+                self.summary.entries += 1;
+                if known.get(&key) == Some(&hash) {
+                    self.summary.unchanged_entries += 1;
+                    self.metrics.article("entry_unchanged");
+                    continue;
+                }
+                docs.push((
+                    format!("{} entry {key}", feed.url),
+                    entry_document(e, &key, &source),
+                ));
+                a.fresh.push((key, hash, e.link.clone()));
             }
-            _ => (None, None),
-        };
-        self.scheduled.insert(feed.id, next.at);
-        self.pipeline
-            .record_feed(FeedWrite::Polled(Box::new(FeedPolled {
-                feed: feed.id,
-                at: now,
-                new_url: report.new_url.clone().filter(|u| *u != feed.url),
-                status: report.meta.as_ref().map(|m| m.status),
-                outcome: label.as_str(),
-                error,
-                etag,
-                last_modified,
-                title,
-                site_url,
-                hints,
-                publish_interval_secs: interval,
-                success: matches!(result, PollResult::Success { .. }),
-                next_poll_at: next.at,
-                failures: next.failures,
-                failing_since: next.failing_since,
-                disable: next.disable,
-                entries_seen,
-                articles,
-            })));
-        self.pipeline.flush().await
+            a.entries_seen = seen_keys.len() as i64;
+        }
+        Ok(a)
     }
 
-    /// New and changed entries into the pipeline; returns (entries seen, articles written).
-    async fn take_entries(
+    /// Records what became of a poll's fresh entries (their outcomes are next in `outcomes`);
+    /// returns the number of articles written.
+    fn record_entries(
         &mut self,
-        feed: &FeedRow,
-        source: &str,
-        entries: &[FeedEntry],
+        a: &Assessed,
+        outcomes: &mut impl Iterator<Item = Outcome>,
         now: DateTime<Utc>,
-    ) -> Result<(i64, i64)> {
-        let known = feeds::feed_entries(self.pipeline.readers(), feed.id).await?;
-        let mut seen_keys = HashSet::new();
-        let mut docs = Vec::new();
-        let mut fresh: Vec<(String, u64, Option<String>)> = Vec::new();
-        for e in entries {
-            let key = entry_key(e);
-            // A feed repeating a guid: the first occurrence counts.
-            if !seen_keys.insert(key.clone()) {
-                continue;
-            }
-            let hash = entry_hash(e);
-            self.summary.entries += 1;
-            if known.get(&key) == Some(&hash) {
-                self.summary.unchanged_entries += 1;
-                self.metrics.article("entry_unchanged");
-                continue;
-            }
-            docs.push((
-                format!("{} entry {key}", feed.url),
-                entry_document(e, &key, source),
-            ));
-            fresh.push((key, hash, e.link.clone()));
-        }
-        let seen = seen_keys.len() as i64;
-        if docs.is_empty() {
-            return Ok((seen, 0));
-        }
-        let outcomes = self.pipeline.ingest_documents(docs).await;
+    ) -> i64 {
         let mut written = 0;
-        for ((key, hash, link), outcome) in fresh.into_iter().zip(outcomes) {
+        for ((key, hash, link), outcome) in a.fresh.iter().zip(outcomes) {
             let (article, label): (Option<ArticleId>, &str) = match &outcome {
                 Outcome::New { article, .. } => {
                     self.summary.new += 1;
@@ -520,16 +537,86 @@ impl Daemon {
             written += i64::from(matches!(label, "new" | "near_duplicate" | "updated"));
             self.metrics.article(label);
             self.pipeline.record_feed(FeedWrite::Entry(EntrySeen {
-                feed: feed.id,
-                key,
-                content_hash: hash,
+                feed: a.report.feed.id,
+                key: key.clone(),
+                content_hash: *hash,
                 article,
-                link,
+                link: link.clone(),
                 at: now,
             }));
         }
-        Ok((seen, written))
+        written
     }
+
+    /// Schedules a poll's feed and records its new state.
+    fn finish(&mut self, a: Assessed, articles: i64, now: DateTime<Utc>) {
+        let feed = &a.report.feed;
+        let random = self.random();
+        let next = self
+            .config
+            .schedule
+            .next(&a.schedule, &a.result, now, random);
+        if let Some(reason) = &next.disable {
+            self.metrics.feeds_disabled.inc();
+            tracing::warn!(feed = feed.id.0, url = %feed.url, reason = %reason, "feed disabled");
+        }
+        if let (Some(until), Some(m)) = (a.retry_after, &a.report.meta)
+            && matches!(m.status, 429 | 503)
+            && let Some(host) = crate::fetch::HostKey::parse(&m.url)
+        {
+            self.pipeline.record_feed(FeedWrite::HostBackoff {
+                host: host.as_str().to_string(),
+                until,
+                reason: format!("HTTP {}", m.status),
+            });
+        }
+        let (etag, last_modified) = match (&a.report.result, &a.report.meta) {
+            (Polled::Parsed(_) | Polled::NotModified, Some(m)) => {
+                (m.etag.clone(), m.last_modified.clone())
+            }
+            _ => (None, None),
+        };
+        self.scheduled.insert(feed.id, next.at);
+        self.pipeline
+            .record_feed(FeedWrite::Polled(Box::new(FeedPolled {
+                feed: feed.id,
+                at: now,
+                new_url: a.report.new_url.clone().filter(|u| *u != feed.url),
+                status: a.report.meta.as_ref().map(|m| m.status),
+                outcome: a.label.as_str(),
+                error: a.error,
+                etag,
+                last_modified,
+                title: a.title,
+                site_url: a.site_url,
+                hints: a.hints,
+                publish_interval_secs: a.interval,
+                success: matches!(a.result, PollResult::Success { .. }),
+                next_poll_at: next.at,
+                failures: next.failures,
+                failing_since: next.failing_since,
+                disable: next.disable,
+                entries_seen: a.entries_seen,
+                articles,
+            })));
+    }
+}
+
+/// A finished poll read by [`Daemon::assess`], waiting for its entries' outcomes.
+struct Assessed {
+    report: PollReport,
+    result: PollResult,
+    label: PollOutcome,
+    error: Option<String>,
+    retry_after: Option<DateTime<Utc>>,
+    schedule: FeedSchedule,
+    title: Option<String>,
+    site_url: Option<String>,
+    hints: Option<FeedHints>,
+    interval: Option<i64>,
+    entries_seen: i64,
+    /// Key, content hash and link of each new or changed entry, in the order of their documents.
+    fresh: Vec<(String, u64, Option<String>)>,
 }
 
 /// An entry's identity in its feed: its guid, else its link without tracking parameters, else a
