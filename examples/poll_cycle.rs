@@ -168,6 +168,8 @@ struct Run {
 }
 
 /// Runs the binary and waits for it with `wait4`, which reports the child's own CPU and peak RSS.
+// The child is reaped by `wait4`, not `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn run(
     bin: &std::path::Path,
     db: &std::path::Path,
