@@ -63,7 +63,19 @@ pub(crate) fn connect_options(path: &Path) -> Result<SqliteConnectOptions> {
         .busy_timeout(BUSY_TIMEOUT)
         .foreign_keys(true)
         .pragma("temp_store", "memory")
+        // The writer's page cache (64 MiB) keeps the B-tree and FTS pages it updates; readers
+        // take READER_CACHE_KIB each and leave the rest to the operating system's cache.
         .pragma("cache_size", "-65536"))
+}
+
+/// Page cache of each read-only connection, in KiB: scans (the pipeline's restore at start)
+/// would otherwise fill a writer-sized cache per connection for nothing.
+const READER_CACHE_KIB: i64 = 4096;
+
+/// The options of the read-only connections.
+fn reader_options(opts: SqliteConnectOptions) -> SqliteConnectOptions {
+    opts.read_only(true)
+        .pragma("cache_size", format!("-{READER_CACHE_KIB}"))
 }
 
 /// Takes the database's writer lock (an advisory lock on `<db>.writer-lock`, released when the
@@ -122,7 +134,7 @@ impl Store {
             })?;
         let readers = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(opts.read_only(true))
+            .connect_with(reader_options(opts))
             .await
             .map_err(|source| Error::Open {
                 path: path.to_owned(),
@@ -145,9 +157,7 @@ impl Store {
                 path.display()
             )));
         }
-        let opts = connect_options(path)?
-            .create_if_missing(false)
-            .read_only(true);
+        let opts = reader_options(connect_options(path)?.create_if_missing(false));
         SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(opts)

@@ -445,7 +445,8 @@ impl Store {
             .collect())
     }
 
-    /// Streams every stored article's latest version to `f`, in article order.
+    /// Streams every stored article's latest version to `f`, in article order. It reads through
+    /// a reader connection, whose small page cache the scan may fill, not the writer's.
     pub async fn for_each_stored(&mut self, mut f: impl FnMut(StoredArticle)) -> Result<()> {
         let mut rows = sqlx::query(
             "SELECT a.article_id, a.identity, a.source_id, a.cluster_id, v.version, v.content_hash,
@@ -453,7 +454,7 @@ impl Store {
              FROM articles a JOIN article_versions v ON v.version_id = a.latest_version_id
              ORDER BY a.article_id",
         )
-        .fetch(&mut self.writer);
+        .fetch(&self.readers);
         while let Some(row) = rows.next().await {
             let row = row.ctx("reading stored articles")?;
             let sketch: Vec<u8> = row.get(7);
