@@ -5,9 +5,10 @@
 //!
 //! One task owns the pipeline and so the store's only writer. Each turn of its loop it looks for
 //! feeds that are due and starts a poll task for each ([`poll::poll_feed`]: fetch, parse); a
-//! finished poll comes back as a [`poll::PollReport`], whose new or changed entries go through
-//! the same pipeline as `newsdedup ingest` documents, and whose feed state (validators, next
-//! poll, failures) is committed in the same transaction as the articles it produced. A broken
+//! finished poll comes back as a [`poll::PollReport`]. Polls finished together are processed
+//! together: their new or changed entries go through the same pipeline as `newsdedup ingest`
+//! documents, and each feed's state (validators, next poll, failures) is committed in the same
+//! transaction as the articles it produced. A broken
 //! feed, page or document is recorded against its feed and the loop goes on.
 
 pub mod metrics;
