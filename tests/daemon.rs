@@ -408,7 +408,7 @@ async fn duplicate_guids_encodings_and_discovery() {
     let cp1251 = {
         let text = format!(
             "<?xml version=\"1.0\" encoding=\"windows-1251\"?><rss version=\"2.0\"><channel><title>Лента</title>{}</channel></rss>",
-            item("r1", "http://example.ru/1", cyrillic_title, &format!("<p>{}</p>", "Министерство обороны сообщило, что за десять дней контракты подписали шестнадцать тысяч человек. ".repeat(4)))
+            item("r1", "http://example.ru/1", cyrillic_title, &format!("<p>{}</p>", "Министерство обороны сообщило, что за десять дней контракты подписали шестнадцать тысяч человек. ".repeat(14)))
         );
         encoding_rs::WINDOWS_1251.encode(&text).0.into_owned()
     };

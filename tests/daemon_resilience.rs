@@ -76,7 +76,14 @@ fn add_feeds(db: &TestDb, server: &Server, n: usize) {
         format!("<?xml version=\"1.0\"?><opml version=\"2.0\"><head/><body>{opml}</body></opml>"),
     )
     .expect("writing the OPML list");
-    db.run_ok(&["feeds", "import", path.to_str().unwrap()]);
+    // The entries are whole (no article pages to fetch from example.org).
+    db.run_ok(&[
+        "feeds",
+        "import",
+        path.to_str().unwrap(),
+        "--full-text",
+        "never",
+    ]);
 }
 
 fn start_daemon(db: &TestDb) -> Child {

@@ -44,7 +44,12 @@ enum FeedsCommand {
     /// Stop polling a feed (by id or URL).
     Disable { feed: String },
     /// Add the feeds of an OPML file (a subscription list exported from a feed reader).
-    Import { file: std::path::PathBuf },
+    Import {
+        file: std::path::PathBuf,
+        /// When to fetch the article page of the imported feeds' entries: auto, always or never.
+        #[arg(long, default_value = "auto", value_name = "POLICY")]
+        full_text: String,
+    },
     /// Print the feed list as OPML 2.0.
     Export,
 }
@@ -146,7 +151,10 @@ pub async fn run(args: FeedsArgs, config: Config) -> Result<ExitCode> {
                 println!("{t}");
             }
         }
-        FeedsCommand::Import { file } => {
+        FeedsCommand::Import { file, full_text } => {
+            let full_text = FullTextPolicy::parse(&full_text).with_context(|| {
+                format!("--full-text {full_text:?}: expected auto, always or never")
+            })?;
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let (list, repairs) = newsdedup::feeds::read_opml(&bytes)
@@ -163,6 +171,7 @@ pub async fn run(args: FeedsArgs, config: Config) -> Result<ExitCode> {
                             &NewFeed {
                                 url: u.to_string(),
                                 name: f.title.clone(),
+                                full_text,
                                 ..NewFeed::default()
                             },
                         )

@@ -55,6 +55,12 @@ pub struct ArticleLabel {
     pub outcome: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PageLabel {
+    /// A `page_fetches.outcome`: extracted, fragment, paywalled, blocked, ...
+    pub outcome: String,
+}
+
 /// Everything the daemon counts.
 pub struct Metrics {
     registry: Registry,
@@ -63,6 +69,8 @@ pub struct Metrics {
     pub bytes: Counter,
     pub articles: Family<ArticleLabel, Counter>,
     pub feeds_disabled: Counter,
+    pub pages: Family<PageLabel, Counter>,
+    pub pages_queued: Gauge,
     pub poll_seconds: Histogram,
     pub queue_depth: Gauge,
     pub in_flight: Gauge,
@@ -86,6 +94,8 @@ impl Metrics {
             bytes: Counter::default(),
             articles: Family::default(),
             feeds_disabled: Counter::default(),
+            pages: Family::default(),
+            pages_queued: Gauge::default(),
             poll_seconds: Histogram::new(exponential_buckets(0.05, 2.0, 12)),
             queue_depth: Gauge::default(),
             in_flight: Gauge::default(),
@@ -113,6 +123,16 @@ impl Metrics {
             "feeds_disabled",
             "Feeds the daemon disabled (gone, or failing for too long)",
             m.feeds_disabled.clone(),
+        );
+        registry.register(
+            "pages",
+            "Article pages fetched for their full text, by outcome",
+            m.pages.clone(),
+        );
+        registry.register(
+            "pages_queued",
+            "Article pages waiting to be fetched",
+            m.pages_queued.clone(),
         );
         registry.register(
             "poll_duration_seconds",
@@ -145,6 +165,14 @@ impl Metrics {
     pub fn article(&self, outcome: &str) {
         self.articles
             .get_or_create(&ArticleLabel {
+                outcome: outcome.to_string(),
+            })
+            .inc();
+    }
+
+    pub fn page(&self, outcome: &str) {
+        self.pages
+            .get_or_create(&PageLabel {
                 outcome: outcome.to_string(),
             })
             .inc();

@@ -12,6 +12,7 @@
 //! feed, page or document is recorded against its feed and the loop goes on.
 
 pub mod metrics;
+pub mod pages;
 pub mod poll;
 
 use crate::config::Config;
@@ -22,9 +23,11 @@ use crate::fetch::{FetchConfig, Fetcher};
 use crate::pipeline::{Outcome, Pipeline};
 use crate::schedule::{CacheHints, FeedHints, FeedSchedule, PollResult, publish_interval};
 use crate::store::feeds::{self, EntrySeen, FeedPolled, FeedRow, FeedWrite, NewFeed};
+use crate::store::pages::{PageDone, PageOutcome, PageWrite, QueuedPage};
 use crate::store::{Store, StoreOptions};
 use chrono::{DateTime, Utc};
 use metrics::{Metrics, PollOutcome};
+use pages::{PageReport, PageResult};
 use poll::{PollReport, Polled};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -43,6 +46,14 @@ pub struct PollSummary {
     pub near_duplicate: u64,
     pub updated: u64,
     pub rejected: u64,
+    /// Entries queued for their article page (full text).
+    pub pages_queued: u64,
+    /// Article pages whose main text became the article.
+    pub pages_extracted: u64,
+    /// Article pages that gave nothing usable: the entry's own content stands in.
+    pub pages_fallback: u64,
+    /// Article pages to be tried again later (a passing failure).
+    pub pages_retried: u64,
 }
 
 /// The daemon's state.
@@ -55,6 +66,10 @@ pub struct Daemon {
     scheduled: HashMap<FeedId, DateTime<Utc>>,
     in_flight: HashSet<FeedId>,
     polls: JoinSet<PollReport>,
+    /// Article page fetches running, and how many per feed.
+    pages: JoinSet<PageReport>,
+    pages_in_flight: HashMap<FeedId, usize>,
+    page_keys: HashSet<(FeedId, String)>,
     summary: PollSummary,
     rng: u64,
 }
@@ -132,6 +147,9 @@ impl Daemon {
             scheduled: HashMap::new(),
             in_flight: HashSet::new(),
             polls: JoinSet::new(),
+            pages: JoinSet::new(),
+            pages_in_flight: HashMap::new(),
+            page_keys: HashSet::new(),
             summary: PollSummary::default(),
             rng: seed,
         })
@@ -196,11 +214,21 @@ impl Daemon {
                     let reports = self.with_ready(done);
                     self.process(reports).await?;
                 }
+                Some(done) = self.pages.join_next(), if !self.pages.is_empty() => {
+                    let reports = self.pages_ready(done);
+                    self.process_pages(reports).await?;
+                }
                 _ = tick.tick() => {
                     self.metrics.tick();
                     self.update_db_size();
                     if let Err(e) = self.start_due().await {
                         tracing::error!(error = %e, "reading the schedule");
+                    }
+                    if let Err(e) = self.start_pages().await {
+                        tracing::error!(error = %e, "reading the page queue");
+                    }
+                    if let Ok(n) = crate::store::pages::queued_pages(self.pipeline.readers()).await {
+                        self.metrics.pages_queued.set(n);
                     }
                 }
                 _ = refresh.tick() => {
@@ -235,6 +263,9 @@ impl Daemon {
                 }
             }
         }
+        // Page fetches still running are abandoned: their entries stay in the stored queue and
+        // are fetched after the next start.
+        self.pages.abort_all();
         // Story differences still queued are computed at the next start (the queue is stored).
         self.pipeline.shutdown().await?;
         tracing::info!("daemon stopped");
@@ -270,6 +301,17 @@ impl Daemon {
         while let Some(done) = self.polls.join_next().await {
             let reports = self.with_ready(done);
             self.process(reports).await?;
+        }
+        // Then the article pages the polls queued (and those left from earlier runs), until none
+        // is due; pages to be tried again later stay queued for the next run.
+        loop {
+            self.pipeline.sync().await?;
+            self.start_pages().await?;
+            let Some(done) = self.pages.join_next().await else {
+                break;
+            };
+            let reports = self.pages_ready(done);
+            self.process_pages(reports).await?;
         }
         let summary = self.summary.clone();
         self.pipeline.close().await?;
@@ -445,6 +487,7 @@ impl Daemon {
             interval: None,
             entries_seen: 0,
             fresh: Vec::new(),
+            queue: Vec::new(),
             report,
         };
         if let Polled::Parsed(parsed) = &a.report.result {
@@ -475,10 +518,13 @@ impl Daemon {
                 None => parsed.title.clone().unwrap_or_else(|| feed.source_name()),
             };
             // A feed never polled successfully has no entries on record yet.
-            let known = if feed.last_success_at.is_some() {
-                feeds::feed_entries(self.pipeline.readers(), feed.id).await?
+            let (known, waiting) = if feed.last_success_at.is_some() {
+                (
+                    feeds::feed_entries(self.pipeline.readers(), feed.id).await?,
+                    crate::store::pages::queued_entries(self.pipeline.readers(), feed.id).await?,
+                )
             } else {
-                HashMap::new()
+                (HashMap::new(), HashMap::new())
             };
             let mut seen_keys = HashSet::new();
             for e in &parsed.entries {
@@ -492,6 +538,28 @@ impl Daemon {
                 if known.get(&key) == Some(&hash) {
                     self.summary.unchanged_entries += 1;
                     self.metrics.article("entry_unchanged");
+                    continue;
+                }
+                if let Some(reason) = pages::auto_rule(feed.full_text, e) {
+                    // Its page is queued or being fetched already: the entry waits.
+                    if waiting.get(&key) == Some(&hash)
+                        || self.page_keys.contains(&(feed.id, key.clone()))
+                    {
+                        continue;
+                    }
+                    let doc = entry_document(e, &key, &source);
+                    a.queue.push(QueuedPage {
+                        feed: feed.id,
+                        url: e.link.clone().unwrap_or_default(),
+                        content_hash: hash,
+                        source: source.clone(),
+                        title: doc.title,
+                        published: doc.published,
+                        feed_html: doc.body.as_str().to_string(),
+                        reason,
+                        attempts: 0,
+                        key,
+                    });
                     continue;
                 }
                 docs.push((
@@ -578,6 +646,14 @@ impl Daemon {
             _ => (None, None),
         };
         self.scheduled.insert(feed.id, next.at);
+        self.summary.pages_queued += a.queue.len() as u64;
+        for page in a.queue {
+            self.pipeline
+                .record_feed(FeedWrite::Page(PageWrite::Queued {
+                    page: Box::new(page),
+                    at: now,
+                }));
+        }
         self.pipeline
             .record_feed(FeedWrite::Polled(Box::new(FeedPolled {
                 feed: feed.id,
@@ -603,6 +679,286 @@ impl Daemon {
     }
 }
 
+impl Daemon {
+    /// Starts fetches of the queued article pages that are due, at most
+    /// [`PAGES_PER_FEED`] per feed at once (so one feed's burst of entries cannot hold every
+    /// fetcher while other feeds' pages wait) and the global concurrency in all. The fetcher's
+    /// host gate spaces and caps them per host like feed polls.
+    async fn start_pages(&mut self) -> Result<()> {
+        let limit = self.fetcher.config().global_concurrency.max(1);
+        if self.pages.len() >= limit {
+            return Ok(());
+        }
+        let due = crate::store::pages::due_pages(
+            self.pipeline.readers(),
+            Utc::now(),
+            PAGES_PER_FEED as i64 + 2,
+            (limit * 8) as i64,
+        )
+        .await?;
+        for page in due {
+            if self.pages.len() >= limit {
+                break;
+            }
+            let busy = self.pages_in_flight.get(&page.feed).copied().unwrap_or(0);
+            if busy >= PAGES_PER_FEED || !self.page_keys.insert((page.feed, page.key.clone())) {
+                continue;
+            }
+            *self.pages_in_flight.entry(page.feed).or_default() += 1;
+            let fetcher = self.fetcher.clone();
+            let span = tracing::info_span!("page", feed = page.feed.0, url = %page.url);
+            self.pages.spawn(tracing::Instrument::instrument(
+                async move { pages::fetch_page(&fetcher, page).await },
+                span,
+            ));
+        }
+        Ok(())
+    }
+
+    /// A finished page fetch together with the others finished by now.
+    fn pages_ready(
+        &mut self,
+        first: std::result::Result<PageReport, tokio::task::JoinError>,
+    ) -> Vec<PageReport> {
+        let mut reports = Vec::new();
+        let mut next = Some(first);
+        while let Some(done) = next {
+            match done {
+                Ok(r) => reports.push(r),
+                Err(e) => tracing::error!(error = %e, "a page task failed"),
+            }
+            next = if reports.len() < 256 {
+                self.pages.try_join_next()
+            } else {
+                None
+            };
+        }
+        reports
+    }
+
+    /// Takes finished page fetches: each entry becomes an article from its page's text, or
+    /// from its own content when the page gave nothing usable, and leaves the queue in the
+    /// same transaction; a passing failure is rescheduled instead.
+    async fn process_pages(&mut self, reports: Vec<PageReport>) -> Result<()> {
+        let now = Utc::now();
+        let mut docs = Vec::new();
+        // Each finished page: its record, the article kept when nothing is ingested, the entry's hash.
+        let mut done: Vec<(PageDone, Option<ArticleId>, u64)> = Vec::new();
+        for r in reports {
+            let key = (r.page.feed, r.page.key.clone());
+            self.page_keys.remove(&key);
+            if let Some(n) = self.pages_in_flight.get_mut(&r.page.feed) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    self.pages_in_flight.remove(&r.page.feed);
+                }
+            }
+            self.metrics.bytes.inc_by(r.bytes);
+            if let Some(s) = r.status {
+                self.metrics.status(s);
+            }
+            let attempts = r.page.attempts + 1;
+            if let (
+                Some(status @ (429 | 503)),
+                PageResult::Retry {
+                    after: Some(until), ..
+                },
+            ) = (r.status, &r.result)
+                && let Some(host) = crate::fetch::HostKey::parse(&r.page.url)
+            {
+                self.pipeline.record_feed(FeedWrite::HostBackoff {
+                    host: host.as_str().to_string(),
+                    until: *until,
+                    reason: format!("HTTP {status}"),
+                });
+            }
+            // Not fetched because the host asked us to wait: not a failed attempt.
+            let waited =
+                r.status.is_none() && matches!(&r.result, PageResult::Retry { after: Some(_), .. });
+            let attempts = attempts - u32::from(waited);
+            let result = match r.result {
+                PageResult::Retry { error, after } if attempts < pages::MAX_PAGE_ATTEMPTS => {
+                    let backoff = chrono::Duration::seconds(60 << (2 * r.page.attempts.min(4)));
+                    let next = after.unwrap_or(now + backoff).max(now);
+                    tracing::info!(url = %r.page.url, error = %error, %next, "page fetch to be tried again");
+                    self.summary.pages_retried += 1;
+                    self.metrics.page("retry");
+                    self.pipeline.record_feed(FeedWrite::Page(PageWrite::Retry {
+                        feed: r.page.feed,
+                        key: r.page.key,
+                        next,
+                        error,
+                        failed: !waited,
+                    }));
+                    continue;
+                }
+                PageResult::Retry { error, .. } => {
+                    let outcome = if error.starts_with("HTTP ") {
+                        PageOutcome::HttpError
+                    } else {
+                        PageOutcome::FetchError
+                    };
+                    PageResult::Unusable {
+                        outcome,
+                        reason: format!("{error} ({attempts} attempts)"),
+                        words: None,
+                    }
+                }
+                other => other,
+            };
+            let mut record = PageDone {
+                feed: r.page.feed,
+                key: r.page.key.clone(),
+                url: r.page.url.clone(),
+                canonical_url: r.canonical_url.clone(),
+                at: now,
+                status: r.status,
+                outcome: PageOutcome::Extracted,
+                reason: None,
+                words: None,
+                attempts,
+                article: None,
+            };
+            let page = r.page;
+            // The article this page already gave, if an earlier fetch extracted it well: a
+            // page that now gives a fragment of that, or nothing usable, keeps that version.
+            let identity = crate::document::canonical_url(
+                r.canonical_url.as_deref().unwrap_or(page.url.as_str()),
+            );
+            let earlier =
+                crate::store::pages::last_extraction(self.pipeline.readers(), &identity).await?;
+            let doc = match result {
+                PageResult::Extracted {
+                    text,
+                    title,
+                    published,
+                    words,
+                } => {
+                    record.words = Some(words);
+                    let url = r.canonical_url.clone().unwrap_or_else(|| page.url.clone());
+                    if let Some((article, before)) = earlier
+                        && words * 2 < before
+                    {
+                        record.outcome = PageOutcome::Fragment;
+                        record.reason = Some(format!(
+                            "{words} words where an earlier extraction had {before}: kept the earlier version"
+                        ));
+                        done.push((record, Some(article), page.content_hash));
+                        continue;
+                    }
+                    Document {
+                        external_id: page.key.clone(),
+                        url: Some(url),
+                        source: page.source.clone(),
+                        // The page's own title: the same page linked from two feeds is one article.
+                        title: title.or(page.title.clone()),
+                        published: page.published.or(published),
+                        body: Body::Text(text),
+                    }
+                }
+                PageResult::Unusable {
+                    outcome,
+                    reason,
+                    words,
+                } if let Some((article, before)) = earlier => {
+                    tracing::info!(url = %page.url, outcome = outcome.as_str(), reason = %reason, "page unusable: the earlier extraction stays");
+                    record.outcome = outcome;
+                    record.reason = Some(format!(
+                        "{reason}; kept the earlier extraction of {before} words"
+                    ));
+                    record.words = words;
+                    done.push((record, Some(article), page.content_hash));
+                    continue;
+                }
+                PageResult::Unusable {
+                    outcome,
+                    reason,
+                    words,
+                } => {
+                    tracing::info!(url = %page.url, outcome = outcome.as_str(), reason = %reason, "page unusable: the entry's own content stands in");
+                    record.outcome = outcome;
+                    record.reason = Some(reason);
+                    record.words = words;
+                    Document {
+                        external_id: page.key.clone(),
+                        url: Some(page.url.clone()),
+                        source: page.source.clone(),
+                        title: page.title.clone(),
+                        published: page.published,
+                        body: Body::Html(page.feed_html.clone()),
+                    }
+                }
+                PageResult::Retry { .. } => unreachable!("retries are handled above"),
+            };
+            docs.push((
+                format!("{} (entry {} of feed {})", page.url, page.key, page.feed.0),
+                doc,
+            ));
+            done.push((record, None, page.content_hash));
+        }
+        let mut outcomes = if docs.is_empty() {
+            Vec::new()
+        } else {
+            self.pipeline.ingest_documents(docs).await
+        }
+        .into_iter();
+        for (mut record, kept, hash) in done {
+            let article = match kept {
+                Some(a) => Some(a),
+                None => match outcomes.next() {
+                    Some(Outcome::New { article, .. }) => {
+                        self.summary.new += 1;
+                        self.metrics.article("new");
+                        Some(article)
+                    }
+                    Some(Outcome::NearDuplicate { article, .. }) => {
+                        self.summary.near_duplicate += 1;
+                        self.metrics.article("near_duplicate");
+                        Some(article)
+                    }
+                    Some(Outcome::Updated { article, .. }) => {
+                        self.summary.updated += 1;
+                        self.metrics.article("updated");
+                        Some(article)
+                    }
+                    Some(Outcome::Unchanged { article }) => {
+                        self.metrics.article("unchanged");
+                        Some(article)
+                    }
+                    Some(Outcome::Rejected(r)) => {
+                        self.summary.rejected += 1;
+                        self.metrics.article("rejected");
+                        tracing::debug!(origin = %r.origin, reason = %r.reason, "page entry rejected");
+                        None
+                    }
+                    None => None,
+                },
+            };
+            if record.outcome.falls_back() {
+                self.summary.pages_fallback += 1;
+            } else {
+                self.summary.pages_extracted += 1;
+            }
+            self.metrics.page(record.outcome.as_str());
+            record.article = article;
+            self.pipeline.record_feed(FeedWrite::Entry(EntrySeen {
+                feed: record.feed,
+                key: record.key.clone(),
+                content_hash: hash,
+                article,
+                link: Some(record.url.clone()),
+                at: now,
+            }));
+            self.pipeline
+                .record_feed(FeedWrite::Page(PageWrite::Done(Box::new(record))));
+        }
+        self.pipeline.flush().await
+    }
+}
+
+/// Article pages of one feed fetched at once.
+pub const PAGES_PER_FEED: usize = 2;
+
 /// A finished poll read by [`Daemon::assess`], waiting for its entries' outcomes.
 struct Assessed {
     report: PollReport,
@@ -618,6 +974,8 @@ struct Assessed {
     entries_seen: i64,
     /// Key, content hash and link of each new or changed entry, in the order of their documents.
     fresh: Vec<(String, u64, Option<String>)>,
+    /// New or changed entries whose article page is to be fetched first.
+    queue: Vec<QueuedPage>,
 }
 
 /// An entry's identity in its feed: its guid, else its link without tracking parameters, else a

@@ -347,10 +347,13 @@ pub enum FeedWrite {
         until: DateTime<Utc>,
         reason: String,
     },
+    /// The page queue and the record of page fetches (full text).
+    Page(super::pages::PageWrite),
 }
 
 pub(crate) async fn apply_feed_write(conn: &mut SqliteConnection, w: &FeedWrite) -> Result<()> {
     match w {
+        FeedWrite::Page(p) => super::pages::apply_page_write(conn, p).await?,
         FeedWrite::Polled(p) => {
             if let Some(url) = &p.new_url {
                 // Another feed may already have that URL: then keep ours as it is.

@@ -9,6 +9,7 @@
 //! clusters`) never wait for the writer, and foreign keys on. There is one writer connection.
 
 pub mod feeds;
+pub mod pages;
 mod read;
 mod write;
 
