@@ -1,5 +1,6 @@
 //! Command-line interface: argument parsing, logging set-up, and one module per command.
 
+mod bench;
 mod clusters;
 mod conformance;
 mod daemon;
@@ -64,6 +65,9 @@ enum Command {
     Run(daemon::RunArgs),
     /// Poll every enabled feed (or the named ones) once, now, store what they gave, and exit.
     Poll(daemon::PollArgs),
+    /// Benchmarks (`bench extraction`: the article extractor against Scrapinghub's
+    /// article-extraction benchmark, or a published output file scored the same way).
+    Bench(bench::BenchArgs),
 }
 
 fn init_logging(config: &Config) -> Result<()> {
@@ -112,6 +116,7 @@ async fn run(args: Args, config: Config) -> Result<ExitCode> {
         Command::Conformance(a) => conformance::run_cmd(a).await,
         Command::Run(a) => daemon::run(a, config).await,
         Command::Poll(a) => daemon::poll(a, config).await,
+        Command::Bench(a) => bench::run(a).await,
     }
 }
 

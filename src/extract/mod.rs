@@ -6,8 +6,18 @@
 //! through `scraper`); scripts, styles, navigation, forms and asides are skipped, and when the page
 //! marks its article (`<article>`, `<main>`, `itemprop=articleBody`) only that is read.
 
+pub mod bench;
+
 use chrono::{DateTime, Utc};
 use scraper::{ElementRef, Html, Node, Selector};
+
+/// Decodes a page's raw bytes (BOM, Content-Type charset, `<meta charset>`, detection) and
+/// extracts it.
+pub fn extract_page(bytes: &[u8], content_type: Option<&str>, url: Option<&str>) -> Extracted {
+    let _ = url;
+    let decoded = crate::feeds::decode(bytes, content_type, crate::feeds::DocumentKind::Html);
+    extract_html(&decoded.text)
+}
 
 /// What a page yields.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
