@@ -5,6 +5,7 @@ mod clusters;
 mod conformance;
 mod daemon;
 mod eval;
+mod extract;
 mod feeds;
 mod ingest;
 mod output;
@@ -68,6 +69,9 @@ enum Command {
     /// Benchmarks (`bench extraction`: the article extractor against Scrapinghub's
     /// article-extraction benchmark, or a published output file scored the same way).
     Bench(bench::BenchArgs),
+    /// Extract the article from saved pages (.html, .html.gz) or URLs and print its title,
+    /// author, published time, language, canonical URL and text.
+    Extract(extract::ExtractArgs),
 }
 
 fn init_logging(config: &Config) -> Result<()> {
@@ -117,6 +121,7 @@ async fn run(args: Args, config: Config) -> Result<ExitCode> {
         Command::Run(a) => daemon::run(a, config).await,
         Command::Poll(a) => daemon::poll(a, config).await,
         Command::Bench(a) => bench::run(a).await,
+        Command::Extract(a) => extract::run(a, config).await,
     }
 }
 

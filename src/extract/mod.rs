@@ -1,214 +1,65 @@
-//! Extraction: an HTML page or fragment → the article's plain text and its metadata.
+//! Extraction: a web page (or an HTML fragment) → the article's text and its metadata.
 //!
-//! In: HTML (a whole page, or a fragment from a feed or a JSON export). Out: an [`Extracted`]:
-//! title, canonical URL, published time if the page states one, and the text, one block element
-//! (paragraph, heading, list item) a line. Markup is removed with a real HTML parser (html5ever,
-//! through `scraper`); scripts, styles, navigation, forms and asides are skipped, and when the page
-//! marks its article (`<article>`, `<main>`, `itemprop=articleBody`) only that is read.
+//! In: the page's raw bytes, the HTTP `Content-Type` if known, and the page's URL if known
+//! ([`extract_page`]); or already-decoded HTML ([`extract_html`], used for pages and fragments
+//! that arrive as text). Out: an [`Extracted`]: title, author, published time, language, canonical
+//! URL (resolved against the page's URL), and the article's text, one block (paragraph, heading,
+//! list item) a line — without navigation, related links, share bars, newsletter boxes, bylines
+//! or reader comments.
+//!
+//! Bytes are decoded as feeds are ([`crate::feeds::decode`]: BOM, then the Content-Type charset,
+//! then `<meta charset>`/`http-equiv`, then detection), parsed with html5ever (through
+//! `scraper`) and copied into a flat [`dom::Dom`]; [`meta`] reads the metadata and [`content`]
+//! finds the article. [`bench`] scores the extractor on the article-extraction benchmark
+//! (docs/BENCHMARKS.md, section 7).
 
 pub mod bench;
+mod content;
+mod dom;
+mod meta;
 
 use chrono::{DateTime, Utc};
-use scraper::{ElementRef, Html, Node, Selector};
+use scraper::Html;
 
-/// Decodes a page's raw bytes (BOM, Content-Type charset, `<meta charset>`, detection) and
-/// extracts it.
-pub fn extract_page(bytes: &[u8], content_type: Option<&str>, url: Option<&str>) -> Extracted {
-    let _ = url;
-    let decoded = crate::feeds::decode(bytes, content_type, crate::feeds::DocumentKind::Html);
-    extract_html(&decoded.text)
-}
+pub use meta::resolve as resolve_url;
 
 /// What a page yields.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Extracted {
     pub title: Option<String>,
-    pub canonical_url: Option<String>,
+    /// The author or authors as the page names them ("A. Writer, B. Writer").
+    pub author: Option<String>,
     pub published: Option<DateTime<Utc>>,
-    /// Plain text, one block a line.
+    /// The primary language subtag the page declares ("en", "ru"), lower case.
+    pub language: Option<String>,
+    /// `<link rel="canonical">`, else `og:url`, resolved against the page's URL (http(s) only).
+    pub canonical_url: Option<String>,
+    /// The article's plain text, one block a line (empty when the page has none).
     pub text: String,
 }
 
-/// Elements whose content is never article text.
-fn is_skipped(name: &str) -> bool {
-    matches!(
-        name,
-        "script"
-            | "style"
-            | "noscript"
-            | "template"
-            | "nav"
-            | "aside"
-            | "form"
-            | "button"
-            | "select"
-            | "option"
-            | "iframe"
-            | "svg"
-            | "canvas"
-            | "head"
-            | "object"
-            | "embed"
-            | "menu"
-            | "dialog"
-    )
+/// Decodes a page's raw bytes and extracts it; `url` resolves a relative canonical link.
+pub fn extract_page(bytes: &[u8], content_type: Option<&str>, url: Option<&str>) -> Extracted {
+    let decoded = crate::feeds::decode(bytes, content_type, crate::feeds::DocumentKind::Html);
+    extract_str(&decoded.text, url)
 }
 
-/// Elements that end a line of text.
-fn is_block(name: &str) -> bool {
-    matches!(
-        name,
-        "p" | "div"
-            | "br"
-            | "li"
-            | "ul"
-            | "ol"
-            | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "blockquote"
-            | "pre"
-            | "table"
-            | "tr"
-            | "td"
-            | "th"
-            | "section"
-            | "article"
-            | "header"
-            | "footer"
-            | "figure"
-            | "figcaption"
-            | "dd"
-            | "dt"
-            | "dl"
-            | "hr"
-            | "main"
-            | "address"
-            | "details"
-            | "summary"
-    )
-}
-
-fn walk(el: ElementRef<'_>, out: &mut String) {
-    for child in el.children() {
-        match child.value() {
-            // Line breaks in the source are spaces; only block elements end lines.
-            Node::Text(t) => out.extend(t.chars().map(|c| if c.is_whitespace() { ' ' } else { c })),
-            Node::Element(e) => {
-                let name = e.name();
-                if is_skipped(name) {
-                    continue;
-                }
-                let block = is_block(name);
-                if block && !out.ends_with('\n') && !out.is_empty() {
-                    out.push('\n');
-                }
-                if let Some(child_el) = ElementRef::wrap(child) {
-                    walk(child_el, out);
-                }
-                if block && !out.ends_with('\n') {
-                    out.push('\n');
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-fn text_of(el: ElementRef<'_>) -> String {
-    let mut out = String::new();
-    walk(el, &mut out);
-    // Collapse the whitespace inside lines; keep the line structure.
-    out.lines()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn selector(s: &str) -> Selector {
-    Selector::parse(s).expect("static selector")
-}
-
-fn meta(doc: &Html, keys: &[&str]) -> Option<String> {
-    for key in keys {
-        for attr in ["property", "name", "itemprop"] {
-            let sel = selector(&format!("meta[{attr}=\"{key}\"]"));
-            if let Some(v) = doc
-                .select(&sel)
-                .filter_map(|m| m.value().attr("content"))
-                .map(str::trim)
-                .find(|v| !v.is_empty())
-            {
-                return Some(v.to_string());
-            }
-        }
-    }
-    None
-}
-
-/// Extracts an HTML page (or fragment).
+/// Extracts already-decoded HTML (a whole page, or a fragment from a feed or an export).
 pub fn extract_html(html: &str) -> Extracted {
-    let doc = Html::parse_document(html);
-    let title = meta(&doc, &["og:title", "twitter:title", "headline"])
-        .or_else(|| {
-            doc.select(&selector("title"))
-                .next()
-                .map(|t| t.text().collect::<String>().trim().to_string())
-                .filter(|t| !t.is_empty())
-        })
-        .or_else(|| {
-            doc.select(&selector("h1"))
-                .next()
-                .map(|t| t.text().collect::<String>().trim().to_string())
-                .filter(|t| !t.is_empty())
-        });
-    let canonical_url = doc
-        .select(&selector("link[rel=\"canonical\"]"))
-        .filter_map(|l| l.value().attr("href"))
-        .map(|h| h.trim().to_string())
-        .find(|h| !h.is_empty())
-        .or_else(|| meta(&doc, &["og:url"]));
-    let published = meta(
-        &doc,
-        &["article:published_time", "datePublished", "date", "pubdate"],
-    )
-    .and_then(|v| DateTime::parse_from_rfc3339(&v).ok())
-    .map(|d| d.with_timezone(&Utc));
+    extract_str(html, None)
+}
 
-    // The article's own container when the page marks one: the one with the most text.
-    let marked = [
-        "[itemprop=\"articleBody\"]",
-        "article",
-        "main",
-        "[role=\"main\"]",
-    ];
-    let mut text = None;
-    for m in marked {
-        let best = doc
-            .select(&selector(m))
-            .map(text_of)
-            .max_by_key(|t| t.len());
-        if let Some(t) = best
-            && t.split_whitespace().count() >= 25
-        {
-            text = Some(t);
-            break;
-        }
-    }
-    let text = text.unwrap_or_else(|| {
-        doc.select(&selector("body"))
-            .next()
-            .map(text_of)
-            .unwrap_or_else(|| text_of(doc.root_element()))
-    });
+fn extract_str(html: &str, url: Option<&str>) -> Extracted {
+    let doc = Html::parse_document(html);
+    let dom = dom::Dom::new(&doc);
+    let m = meta::metadata(&dom, url);
+    let text = content::main_text(&dom, m.title.as_deref());
     Extracted {
-        title,
-        canonical_url,
-        published,
+        title: m.title,
+        author: m.author,
+        published: m.published,
+        language: m.language,
+        canonical_url: m.canonical_url,
         text,
     }
 }

@@ -1,0 +1,575 @@
+//! Main-text extraction: which part of a page is the article, and its text one block a line.
+//!
+//! In: a [`Dom`]. Out: the article's text (and whether the page had a recognisable article).
+//!
+//! The steps, all on general signals (no site-specific rules):
+//! 1. Furniture is set aside: elements that never hold article text (scripts, forms, navigation,
+//!    asides, footers, hidden elements), and elements whose class or id names page furniture
+//!    (comments, share bars, related links, newsletter boxes, bylines, ...) unless the name also
+//!    says content.
+//! 2. Every paragraph-like block of 25+ characters scores 1, plus one per comma, plus one per
+//!    100 characters (at most 3), and gives its score to its ancestors (parent fully, grandparent
+//!    half, then a third of the level). An ancestor starts from a small weight of its tag and
+//!    ±25 when its class/id names content or furniture, and its final score is scaled by its share
+//!    of text outside links. The best-scoring element is the article; siblings that score close
+//!    to it, or that are prose paragraphs, join it.
+//! 3. Inside the article, blocks made mostly of links (related stories, tag lists), headline,
+//!    byline and furniture-named blocks are dropped, and the rest is written one block a line.
+
+use super::dom::{Dom, Kind, NONE};
+
+/// Elements that never hold article text.
+fn is_never_text(name: &str) -> bool {
+    matches!(
+        name,
+        "script"
+            | "style"
+            | "noscript"
+            | "template"
+            | "nav"
+            | "aside"
+            | "footer"
+            | "form"
+            | "button"
+            | "select"
+            | "option"
+            | "textarea"
+            | "input"
+            | "label"
+            | "iframe"
+            | "svg"
+            | "canvas"
+            | "head"
+            | "object"
+            | "embed"
+            | "menu"
+            | "dialog"
+            | "video"
+            | "audio"
+            | "picture"
+            | "img"
+            | "link"
+            | "meta"
+            | "title"
+    )
+}
+
+/// Elements that end a line of text.
+pub fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "br"
+            | "li"
+            | "ul"
+            | "ol"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "blockquote"
+            | "pre"
+            | "table"
+            | "tbody"
+            | "thead"
+            | "tr"
+            | "td"
+            | "th"
+            | "section"
+            | "article"
+            | "header"
+            | "footer"
+            | "figure"
+            | "figcaption"
+            | "dd"
+            | "dt"
+            | "dl"
+            | "hr"
+            | "main"
+            | "address"
+            | "details"
+            | "summary"
+            | "caption"
+    )
+}
+
+/// Class/id words naming page furniture (a word of a class or id matches when it starts with
+/// one of these: "comments", "share-bar", "RelatedLinks").
+const FURNITURE: &[&str] = &[
+    "comment",
+    "disqus",
+    "respond",
+    "repl",
+    "share",
+    "sharing",
+    "social",
+    "related",
+    "recommend",
+    "newsletter",
+    "subscri",
+    "signup",
+    "promo",
+    "sponsor",
+    "advert",
+    "banner",
+    "outbrain",
+    "taboola",
+    "sidebar",
+    "widget",
+    "breadcrumb",
+    "pagination",
+    "pager",
+    "cookie",
+    "consent",
+    "gdpr",
+    "popup",
+    "modal",
+    "masthead",
+    "footer",
+    "byline",
+    "dateline",
+    "author",
+    "tags",
+    "toolbar",
+    "readmore",
+    "trending",
+    "paywall",
+    "print",
+    "skip",
+    "hidden",
+    "caption",
+    "credit",
+    "timestamp",
+    "meta",
+    "rating",
+    "copyright",
+    "disclaimer",
+    "nav",
+    "menu",
+];
+
+/// Class/id words naming content; they overrule furniture words on the same element.
+const CONTENT: &[&str] = &[
+    "article", "body", "content", "entry", "main", "post", "story", "text", "blog",
+];
+
+/// The words of a class or id: split at non-alphanumerics and lower-to-upper case changes,
+/// lower-cased ("ArticleBody-main_text" → article, body, main, text).
+fn words(s: &str, mut each: impl FnMut(&str)) {
+    let mut word = String::new();
+    let mut prev_lower = false;
+    for c in s.chars() {
+        if !c.is_alphanumeric() {
+            if !word.is_empty() {
+                each(&word);
+                word.clear();
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower && !word.is_empty() {
+            each(&word);
+            word.clear();
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        word.extend(c.to_lowercase());
+    }
+    if !word.is_empty() {
+        each(&word);
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Hint {
+    None,
+    Content,
+    Furniture,
+}
+
+/// What an element's class and id say it is.
+fn hint(dom: &Dom<'_>, i: usize) -> Hint {
+    let Some(e) = dom.element(i) else {
+        return Hint::None;
+    };
+    let mut furniture = false;
+    let mut content = false;
+    let mut check = |w: &str| {
+        if CONTENT.iter().any(|c| w.starts_with(c)) {
+            content = true;
+        } else if w == "ad" || w == "ads" || FURNITURE.iter().any(|f| w.starts_with(f)) {
+            furniture = true;
+        }
+    };
+    if let Some(c) = e.attr("class") {
+        words(c, &mut check);
+    }
+    if let Some(id) = e.attr("id") {
+        words(id, &mut check);
+    }
+    if let Some(role) = e.attr("role") {
+        match role {
+            "navigation" | "banner" | "contentinfo" | "complementary" | "dialog" | "menu"
+            | "menubar" | "search" | "alert" => furniture = true,
+            "main" | "article" => content = true,
+            _ => {}
+        }
+    }
+    if content {
+        Hint::Content
+    } else if furniture {
+        Hint::Furniture
+    } else {
+        Hint::None
+    }
+}
+
+fn is_hidden(dom: &Dom<'_>, i: usize) -> bool {
+    let Some(e) = dom.element(i) else {
+        return false;
+    };
+    if e.attr("hidden").is_some() || e.attr("aria-hidden") == Some("true") {
+        return true;
+    }
+    if let Some(style) = e.attr("style") {
+        let s: String = style
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if s.contains("display:none") || s.contains("visibility:hidden") {
+            return true;
+        }
+    }
+    false
+}
+
+/// Characters of a text node as the reader sees them: whitespace runs count one.
+fn visible_len(t: &str) -> (u32, u32) {
+    let mut len = 0u32;
+    let mut commas = 0u32;
+    let mut space = true;
+    for c in t.chars() {
+        if c.is_whitespace() {
+            if !space {
+                len += 1;
+                space = true;
+            }
+        } else {
+            len += 1;
+            space = false;
+            if matches!(c, ',' | '，' | '、' | '،') {
+                commas += 1;
+            }
+        }
+    }
+    (len, commas)
+}
+
+/// Per-node measurements.
+struct Stats {
+    /// Set aside: never text, hidden, or furniture by name.
+    dropped: Vec<bool>,
+    hint: Vec<Hint>,
+    /// Visible characters in the subtree (dropped parts excluded).
+    text: Vec<u32>,
+    /// Of those, inside links.
+    link: Vec<u32>,
+    commas: Vec<u32>,
+    /// The element has a block-level element child (that is kept).
+    block_child: Vec<bool>,
+    /// Characters outside links in paragraphs of 25+ characters.
+    prose: Vec<u32>,
+}
+
+fn measure(dom: &Dom<'_>) -> Stats {
+    let n = dom.len();
+    let mut s = Stats {
+        dropped: vec![false; n],
+        hint: vec![Hint::None; n],
+        text: vec![0; n],
+        link: vec![0; n],
+        commas: vec![0; n],
+        block_child: vec![false; n],
+        prose: vec![0; n],
+    };
+    // Never text, or hidden.
+    for i in 0..n {
+        let parent = dom.nodes[i].parent;
+        if parent != NONE && s.dropped[parent as usize] {
+            s.dropped[i] = true;
+            continue;
+        }
+        if let Kind::Element(e) = dom.nodes[i].kind {
+            s.hint[i] = hint(dom, i);
+            if is_never_text(e.name()) || is_hidden(dom, i) {
+                s.dropped[i] = true;
+            }
+        }
+    }
+    sums(dom, &mut s);
+    // Furniture by name, unless it holds half the page's prose (class names are not always
+    // what they seem: a page builder's "widget" can hold the article).
+    let page_prose = s.prose.first().copied().unwrap_or(0);
+    let mut changed = false;
+    for i in 0..n {
+        let parent = dom.nodes[i].parent;
+        if s.dropped[i] {
+            continue;
+        }
+        if parent != NONE && s.dropped[parent as usize] {
+            s.dropped[i] = true;
+            continue;
+        }
+        if s.hint[i] == Hint::Furniture
+            && !matches!(dom.name(i), "html" | "body" | "main" | "article")
+            && s.prose[i] * 2 < page_prose
+        {
+            s.dropped[i] = true;
+            changed = true;
+        }
+    }
+    if changed {
+        sums(dom, &mut s);
+    }
+    s
+}
+
+/// Subtree sums of the kept nodes.
+fn sums(dom: &Dom<'_>, s: &mut Stats) {
+    let n = dom.len();
+    s.text.iter_mut().for_each(|v| *v = 0);
+    s.link.iter_mut().for_each(|v| *v = 0);
+    s.commas.iter_mut().for_each(|v| *v = 0);
+    s.prose.iter_mut().for_each(|v| *v = 0);
+    s.block_child.iter_mut().for_each(|v| *v = false);
+    for i in (0..n).rev() {
+        if s.dropped[i] {
+            continue;
+        }
+        match dom.nodes[i].kind {
+            Kind::Text(t) => {
+                let (l, c) = visible_len(t);
+                s.text[i] = l;
+                s.commas[i] = c;
+            }
+            Kind::Element(e) => {
+                if e.name() == "a" {
+                    s.link[i] = s.text[i];
+                }
+                if is_paragraph(dom, s, i) && s.text[i] >= 25 {
+                    s.prose[i] = s.text[i] - s.link[i].min(s.text[i]);
+                }
+            }
+            Kind::Document => {}
+        }
+        let p = dom.nodes[i].parent;
+        if p != NONE {
+            let p = p as usize;
+            s.text[p] += s.text[i];
+            s.link[p] += s.link[i];
+            s.commas[p] += s.commas[i];
+            s.prose[p] += s.prose[i];
+            if is_block(dom.name(i)) {
+                s.block_child[p] = true;
+            }
+        }
+    }
+}
+
+fn link_density(s: &Stats, i: usize) -> f32 {
+    if s.text[i] == 0 {
+        0.0
+    } else {
+        s.link[i] as f32 / s.text[i] as f32
+    }
+}
+
+fn is_paragraph(dom: &Dom<'_>, s: &Stats, i: usize) -> bool {
+    match dom.name(i) {
+        "p" | "pre" | "td" | "blockquote" | "dd" => true,
+        "div" | "section" | "article" | "span" | "font" | "center" | "li" => !s.block_child[i],
+        _ => false,
+    }
+}
+
+fn tag_weight(name: &str) -> f32 {
+    match name {
+        "div" | "article" | "main" | "section" => 5.0,
+        "pre" | "td" | "blockquote" => 3.0,
+        "address" | "ol" | "ul" | "dl" | "dd" | "dt" | "li" | "form" => -3.0,
+        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "th" => -5.0,
+        _ => 0.0,
+    }
+}
+
+fn hint_weight(h: Hint) -> f32 {
+    match h {
+        Hint::Content => 25.0,
+        Hint::Furniture => -25.0,
+        Hint::None => 0.0,
+    }
+}
+
+/// The article's text, one block a line, and the elements it came from (empty when the page has
+/// no text at all).
+pub fn main_text(dom: &Dom<'_>, title: Option<&str>) -> String {
+    let s = measure(dom);
+    let n = dom.len();
+    let mut score = vec![0f32; n];
+    let mut initialised = vec![false; n];
+    for i in 0..n {
+        if s.dropped[i] || !is_paragraph(dom, &s, i) || s.text[i] < 25 {
+            continue;
+        }
+        let points = 1.0 + s.commas[i] as f32 + (s.text[i] as f32 / 100.0).min(3.0);
+        let mut a = dom.nodes[i].parent;
+        let mut level = 0;
+        while a != NONE && level < 5 {
+            let ai = a as usize;
+            if dom.element(ai).is_none() {
+                break;
+            }
+            if !initialised[ai] {
+                initialised[ai] = true;
+                score[ai] += tag_weight(dom.name(ai)) + hint_weight(s.hint[ai]);
+            }
+            let divider = match level {
+                0 => 1.0,
+                1 => 2.0,
+                l => l as f32 * 3.0,
+            };
+            score[ai] += points / divider;
+            a = dom.nodes[ai].parent;
+            level += 1;
+        }
+    }
+    let mut best: Option<(usize, f32)> = None;
+    for i in 0..n {
+        if !initialised[i] {
+            continue;
+        }
+        score[i] *= 1.0 - link_density(&s, i);
+        if best.is_none_or(|(_, b)| score[i] > b) {
+            best = Some((i, score[i]));
+        }
+    }
+    let Some((top, top_score)) = best else {
+        // No paragraph anywhere: the whole (kept) page.
+        let root = (0..n).find(|&i| dom.name(i) == "body").unwrap_or(0);
+        return write_text(dom, &s, &[root], title);
+    };
+
+    // Siblings that belong with the top candidate.
+    let mut parts = Vec::new();
+    let parent = dom.nodes[top].parent;
+    if parent == NONE || dom.element(parent as usize).is_none() {
+        parts.push(top);
+    } else {
+        let threshold = (top_score * 0.2).max(10.0);
+        let mut c = parent as usize + 1;
+        let end = dom.nodes[parent as usize].end as usize;
+        while c < end {
+            let next = dom.nodes[c].end as usize;
+            if c == top {
+                parts.push(c);
+            } else if !s.dropped[c] && s.text[c] > 0 {
+                let mut keep = initialised[c] && score[c] >= threshold;
+                if !keep && dom.name(c) == "p" {
+                    let ld = link_density(&s, c);
+                    let len = s.text[c];
+                    keep = (len > 80 && ld < 0.25)
+                        || (len > 0 && ld == 0.0 && ends_sentence(&dom.raw_text(c)));
+                }
+                if keep {
+                    parts.push(c);
+                }
+            }
+            c = next;
+        }
+    }
+    write_text(dom, &s, &parts, title)
+}
+
+fn ends_sentence(t: &str) -> bool {
+    let t = t.trim_end();
+    t.ends_with('.') || t.ends_with('!') || t.ends_with('?') || t.ends_with('"')
+}
+
+/// Inside the article: a block to leave out.
+fn is_clutter(dom: &Dom<'_>, s: &Stats, i: usize) -> bool {
+    let name = dom.name(i);
+    let ld = link_density(s, i);
+    match name {
+        "h1" => true,
+        "ul" | "ol" | "div" | "section" | "table" | "dl" | "p" | "li" | "header" | "figure" => {
+            let text = s.text[i];
+            (ld > 0.5 && text > 0)
+                || (ld > 0.33 && s.hint[i] == Hint::Furniture)
+                || (name == "figure" && text < 200)
+        }
+        _ => false,
+    }
+}
+
+fn write_text(dom: &Dom<'_>, s: &Stats, parts: &[usize], title: Option<&str>) -> String {
+    let mut out = String::new();
+    for &root in parts {
+        let mut stack: Vec<(usize, bool)> = Vec::new();
+        let end = dom.nodes[root].end as usize;
+        let mut i = root;
+        while i < end {
+            while let Some(&(e, block)) = stack.last() {
+                if e > i {
+                    break;
+                }
+                stack.pop();
+                if block && !out.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            if s.dropped[i] || (i != root && is_clutter(dom, s, i)) {
+                i = dom.nodes[i].end as usize;
+                continue;
+            }
+            match dom.nodes[i].kind {
+                Kind::Text(t) => {
+                    out.extend(t.chars().map(|c| if c.is_whitespace() { ' ' } else { c }));
+                }
+                Kind::Element(e) => {
+                    let block = is_block(e.name());
+                    if block && !out.is_empty() && !out.ends_with('\n') {
+                        out.push('\n');
+                    }
+                    stack.push((dom.nodes[i].end as usize, block));
+                }
+                Kind::Document => {}
+            }
+            i += 1;
+        }
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    let title_key = title.map(key);
+    let mut lines: Vec<String> = Vec::new();
+    for l in out.lines() {
+        let l = l.split_whitespace().collect::<Vec<_>>().join(" ");
+        if l.is_empty() {
+            continue;
+        }
+        if lines.is_empty() && title_key.as_deref() == Some(key(&l).as_str()) {
+            continue;
+        }
+        lines.push(l);
+    }
+    lines.join("\n")
+}
+
+fn key(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
