@@ -29,7 +29,6 @@ fn is_never_text(name: &str) -> bool {
             | "nav"
             | "aside"
             | "footer"
-            | "form"
             | "button"
             | "select"
             | "option"
@@ -277,8 +276,11 @@ struct Stats {
     /// Of those, inside links.
     link: Vec<u32>,
     commas: Vec<u32>,
-    /// The element has a block-level element child (that is kept).
-    block_child: Vec<bool>,
+    /// Text, link text and commas in the element's own line(s): its text children and inline
+    /// elements, not its block-level children.
+    inline: Vec<u32>,
+    inline_link: Vec<u32>,
+    inline_commas: Vec<u32>,
     /// Characters outside links in paragraphs of 25+ characters.
     prose: Vec<u32>,
 }
@@ -291,7 +293,9 @@ fn measure(dom: &Dom<'_>) -> Stats {
         text: vec![0; n],
         link: vec![0; n],
         commas: vec![0; n],
-        block_child: vec![false; n],
+        inline: vec![0; n],
+        inline_link: vec![0; n],
+        inline_commas: vec![0; n],
         prose: vec![0; n],
     };
     // Never text, or hidden.
@@ -322,8 +326,9 @@ fn measure(dom: &Dom<'_>) -> Stats {
             s.dropped[i] = true;
             continue;
         }
-        if s.hint[i] == Hint::Furniture
-            && !matches!(dom.name(i), "html" | "body" | "main" | "article")
+        let name = dom.name(i);
+        if (s.hint[i] == Hint::Furniture || name == "form")
+            && !matches!(name, "html" | "body" | "main" | "article")
             && s.prose[i] * 2 < page_prose
         {
             s.dropped[i] = true;
@@ -339,27 +344,39 @@ fn measure(dom: &Dom<'_>) -> Stats {
 /// Subtree sums of the kept nodes.
 fn sums(dom: &Dom<'_>, s: &mut Stats) {
     let n = dom.len();
-    s.text.iter_mut().for_each(|v| *v = 0);
-    s.link.iter_mut().for_each(|v| *v = 0);
-    s.commas.iter_mut().for_each(|v| *v = 0);
-    s.prose.iter_mut().for_each(|v| *v = 0);
-    s.block_child.iter_mut().for_each(|v| *v = false);
+    for v in [
+        &mut s.text,
+        &mut s.link,
+        &mut s.commas,
+        &mut s.prose,
+        &mut s.inline,
+        &mut s.inline_link,
+        &mut s.inline_commas,
+    ] {
+        v.iter_mut().for_each(|x| *x = 0);
+    }
     for i in (0..n).rev() {
         if s.dropped[i] {
             continue;
         }
+        let mut block = false;
         match dom.nodes[i].kind {
             Kind::Text(t) => {
                 let (l, c) = visible_len(t);
                 s.text[i] = l;
                 s.commas[i] = c;
+                s.inline[i] = l;
+                s.inline_commas[i] = c;
             }
             Kind::Element(e) => {
-                if e.name() == "a" {
+                let name = e.name();
+                if name == "a" {
                     s.link[i] = s.text[i];
+                    s.inline_link[i] = s.inline[i];
                 }
-                if is_paragraph(dom, s, i) && s.text[i] >= 25 {
-                    s.prose[i] = s.text[i] - s.link[i].min(s.text[i]);
+                block = is_block(name);
+                if is_paragraph(name) && s.inline[i] >= 25 {
+                    s.prose[i] += s.inline[i] - s.inline_link[i].min(s.inline[i]);
                 }
             }
             Kind::Document => {}
@@ -371,8 +388,10 @@ fn sums(dom: &Dom<'_>, s: &mut Stats) {
             s.link[p] += s.link[i];
             s.commas[p] += s.commas[i];
             s.prose[p] += s.prose[i];
-            if is_block(dom.name(i)) {
-                s.block_child[p] = true;
+            if !block {
+                s.inline[p] += s.inline[i];
+                s.inline_link[p] += s.inline_link[i];
+                s.inline_commas[p] += s.inline_commas[i];
             }
         }
     }
@@ -386,12 +405,37 @@ fn link_density(s: &Stats, i: usize) -> f32 {
     }
 }
 
-fn is_paragraph(dom: &Dom<'_>, s: &Stats, i: usize) -> bool {
-    match dom.name(i) {
-        "p" | "pre" | "td" | "blockquote" | "dd" => true,
-        "div" | "section" | "article" | "span" | "font" | "center" | "li" => !s.block_child[i],
-        _ => false,
-    }
+/// Block elements whose own lines count as paragraphs (not headings, not list containers).
+fn is_paragraph(name: &str) -> bool {
+    is_block(name)
+        && !matches!(
+            name,
+            "h1" | "h2"
+                | "h3"
+                | "h4"
+                | "h5"
+                | "h6"
+                | "br"
+                | "hr"
+                | "ul"
+                | "ol"
+                | "dl"
+                | "table"
+                | "tbody"
+                | "thead"
+                | "tr"
+                | "figcaption"
+                | "caption"
+        )
+}
+
+/// Paragraph elements proper: they score for their parent. Other blocks with lines of their own
+/// (a `div` of text and `<br>`s) score for themselves too.
+fn is_p_like(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "pre" | "blockquote" | "li" | "dd" | "dt" | "td" | "th"
+    )
 }
 
 fn tag_weight(name: &str) -> f32 {
@@ -420,11 +464,16 @@ pub fn main_text(dom: &Dom<'_>, title: Option<&str>) -> String {
     let mut score = vec![0f32; n];
     let mut initialised = vec![false; n];
     for i in 0..n {
-        if s.dropped[i] || !is_paragraph(dom, &s, i) || s.text[i] < 25 {
+        let name = dom.name(i);
+        if s.dropped[i] || !is_paragraph(name) || s.inline[i] < 25 {
             continue;
         }
-        let points = 1.0 + s.commas[i] as f32 + (s.text[i] as f32 / 100.0).min(3.0);
-        let mut a = dom.nodes[i].parent;
+        let points = 1.0 + s.inline_commas[i] as f32 + (s.inline[i] as f32 / 100.0).min(3.0);
+        let mut a = if is_p_like(name) {
+            dom.nodes[i].parent
+        } else {
+            i as u32
+        };
         let mut level = 0;
         while a != NONE && level < 5 {
             let ai = a as usize;
@@ -454,6 +503,9 @@ pub fn main_text(dom: &Dom<'_>, title: Option<&str>) -> String {
         if best.is_none_or(|(_, b)| score[i] > b) {
             best = Some((i, score[i]));
         }
+    }
+    if let Ok(needle) = std::env::var("NEWSDEDUP_EXTRACT_DEBUG") {
+        debug_chain(dom, &s, &score, &needle, best);
     }
     let Some((top, top_score)) = best else {
         // No paragraph anywhere: the whole (kept) page.
@@ -572,4 +624,48 @@ fn key(s: &str) -> String {
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
         .collect()
+}
+
+fn debug_chain(dom: &Dom<'_>, s: &Stats, score: &[f32], needle: &str, best: Option<(usize, f32)>) {
+    eprintln!("best: {best:?}");
+    if let Some((b, _)) = best {
+        let e = dom.element(b).unwrap();
+        eprintln!(
+            "  best = {} class={:?} id={:?}",
+            e.name(),
+            e.attr("class"),
+            e.id()
+        );
+    }
+    for i in 0..dom.len() {
+        if let Kind::Text(t) = dom.nodes[i].kind
+            && t.contains(needle)
+        {
+            let mut a = dom.nodes[i].parent;
+            while a != NONE {
+                let ai = a as usize;
+                if let Some(e) = dom.element(ai) {
+                    let h = match s.hint[ai] {
+                        Hint::None => "",
+                        Hint::Content => "CONTENT",
+                        Hint::Furniture => "FURN",
+                    };
+                    eprintln!(
+                        "  {ai} {} class={:?} id={:?} {h} dropped={} text={} link={} prose={} score={:.1}",
+                        e.name(),
+                        e.attr("class")
+                            .map(|c| c.chars().take(60).collect::<String>()),
+                        e.id(),
+                        s.dropped[ai],
+                        s.text[ai],
+                        s.link[ai],
+                        s.prose[ai],
+                        score[ai]
+                    );
+                }
+                a = dom.nodes[ai].parent;
+            }
+            return;
+        }
+    }
 }
