@@ -541,6 +541,35 @@ pub fn main_text(dom: &Dom<'_>, title: Option<&str>) -> String {
             c = next;
         }
     }
+    // The same kind of block elsewhere, when its class names content: an article split into
+    // chunks around ads or embeds.
+    if let Some(class) = dom.element(top).and_then(|e| e.attr("class"))
+        && s.hint[top] == Hint::Content
+    {
+        let name = dom.name(top);
+        let mut i = 0;
+        while i < n {
+            let inside = parts
+                .iter()
+                .any(|&p| p <= i && i < dom.nodes[p].end as usize);
+            if inside {
+                i += 1;
+                continue;
+            }
+            if !s.dropped[i]
+                && dom.name(i) == name
+                && dom.element(i).and_then(|e| e.attr("class")) == Some(class)
+                && s.prose[i] > 0
+                && link_density(&s, i) < 0.5
+            {
+                parts.push(i);
+                i = dom.nodes[i].end as usize;
+                continue;
+            }
+            i += 1;
+        }
+        parts.sort_unstable();
+    }
     write_text(dom, &s, &parts, title)
 }
 
