@@ -27,12 +27,12 @@ fn is_url(s: &str) -> bool {
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>> {
-    let raw = std::fs::read(path).with_context(|| format!("{}: reading", path.display()))?;
+    let raw = std::fs::read(path).context("reading")?;
     if raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
         flate2::read::GzDecoder::new(raw.as_slice())
             .read_to_end(&mut out)
-            .with_context(|| format!("{}: not valid gzip", path.display()))?;
+            .context("not valid gzip")?;
         Ok(out)
     } else {
         Ok(raw)
@@ -88,7 +88,12 @@ pub async fn run(args: ExtractArgs, config: Config) -> Result<ExitCode> {
         let (bytes, content_type, url) = match page {
             Ok(p) => p,
             Err(e) => {
-                eprintln!("newsdedup: {input}: {e:#}");
+                let msg = format!("{e:#}");
+                if msg.starts_with(input.as_str()) {
+                    eprintln!("newsdedup: {msg}");
+                } else {
+                    eprintln!("newsdedup: {input}: {msg}");
+                }
                 failed += 1;
                 continue;
             }
@@ -99,10 +104,7 @@ pub async fn run(args: ExtractArgs, config: Config) -> Result<ExitCode> {
         .await
         .context("the extraction stopped")?;
         if args.json {
-            let mut v = serde_json::to_value(&e)?;
-            v.as_object_mut()
-                .expect("a struct")
-                .insert("input".to_string(), input.clone().into());
+            let v = serde_json::to_value(&e)?;
             let obj = serde_json::json!({
                 "input": input,
                 "title": v["title"],
