@@ -79,6 +79,12 @@ fn init_logging(config: &Config) -> Result<()> {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&config.log.level))
         .with_context(|| format!("invalid log filter {:?}", config.log.level))?;
+    // html5ever warns about every malformed page it repairs: noise for our users.
+    let filter = if config.log.level.contains("html5ever") {
+        filter
+    } else {
+        filter.add_directive("html5ever=error".parse().expect("a valid directive"))
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -1,20 +1,23 @@
 //! Main-text extraction: which part of a page is the article, and its text one block a line.
 //!
-//! In: a [`Dom`]. Out: the article's text (and whether the page had a recognisable article).
+//! In: a [`Dom`] and the page's title. Out: the article's text (empty when the page has none).
 //!
 //! The steps, all on general signals (no site-specific rules):
-//! 1. Furniture is set aside: elements that never hold article text (scripts, forms, navigation,
-//!    asides, footers, hidden elements), and elements whose class or id names page furniture
-//!    (comments, share bars, related links, newsletter boxes, bylines, ...) unless the name also
-//!    says content.
-//! 2. Every paragraph-like block of 25+ characters scores 1, plus one per comma, plus one per
-//!    100 characters (at most 3), and gives its score to its ancestors (parent fully, grandparent
-//!    half, then a third of the level). An ancestor starts from a small weight of its tag and
-//!    ±25 when its class/id names content or furniture, and its final score is scaled by its share
-//!    of text outside links. The best-scoring element is the article; siblings that score close
-//!    to it, or that are prose paragraphs, join it.
-//! 3. Inside the article, blocks made mostly of links (related stories, tag lists), headline,
-//!    byline and furniture-named blocks are dropped, and the rest is written one block a line.
+//! 1. Furniture is set aside: elements that never hold article text (scripts, controls,
+//!    navigation, asides, footers, hidden elements), and elements whose class or id words name
+//!    page furniture (comments, share bars, related links, newsletter boxes, bylines, ...) unless
+//!    a word also names content or the element holds half the page's prose (forms likewise: some
+//!    sites wrap the whole page in one).
+//! 2. Each block's own lines (its text outside child blocks) of 25+ characters score 1, plus one
+//!    per comma, plus one per 100 characters (at most 3), for the block itself (a `<p>`: for its
+//!    parent) and decreasingly for four more ancestors. An ancestor starts from a small weight of
+//!    its tag and ±25 when its class/id names content or furniture, and its final score is scaled
+//!    by its share of text outside links. The best-scoring element is the article; siblings that
+//!    score close to it or are prose paragraphs join it, and so do other blocks of the same
+//!    content-named class (an article split into chunks around ads).
+//! 3. Inside the article, blocks made mostly of links (related stories, tag lists), the headline,
+//!    short figures and furniture-named blocks are dropped, and the rest is written one block a
+//!    line; a first line repeating the title is dropped.
 
 use super::dom::{Dom, Kind, NONE};
 
@@ -456,8 +459,7 @@ fn hint_weight(h: Hint) -> f32 {
     }
 }
 
-/// The article's text, one block a line, and the elements it came from (empty when the page has
-/// no text at all).
+/// The article's text, one block a line (empty when the page has no text at all).
 pub fn main_text(dom: &Dom<'_>, title: Option<&str>) -> String {
     let s = measure(dom);
     let n = dom.len();
@@ -503,9 +505,6 @@ pub fn main_text(dom: &Dom<'_>, title: Option<&str>) -> String {
         if best.is_none_or(|(_, b)| score[i] > b) {
             best = Some((i, score[i]));
         }
-    }
-    if let Ok(needle) = std::env::var("NEWSDEDUP_EXTRACT_DEBUG") {
-        debug_chain(dom, &s, &score, &needle, best);
     }
     let Some((top, top_score)) = best else {
         // No paragraph anywhere: the whole (kept) page.
@@ -653,48 +652,4 @@ fn key(s: &str) -> String {
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
         .collect()
-}
-
-fn debug_chain(dom: &Dom<'_>, s: &Stats, score: &[f32], needle: &str, best: Option<(usize, f32)>) {
-    eprintln!("best: {best:?}");
-    if let Some((b, _)) = best {
-        let e = dom.element(b).unwrap();
-        eprintln!(
-            "  best = {} class={:?} id={:?}",
-            e.name(),
-            e.attr("class"),
-            e.id()
-        );
-    }
-    for i in 0..dom.len() {
-        if let Kind::Text(t) = dom.nodes[i].kind
-            && t.contains(needle)
-        {
-            let mut a = dom.nodes[i].parent;
-            while a != NONE {
-                let ai = a as usize;
-                if let Some(e) = dom.element(ai) {
-                    let h = match s.hint[ai] {
-                        Hint::None => "",
-                        Hint::Content => "CONTENT",
-                        Hint::Furniture => "FURN",
-                    };
-                    eprintln!(
-                        "  {ai} {} class={:?} id={:?} {h} dropped={} text={} link={} prose={} score={:.1}",
-                        e.name(),
-                        e.attr("class")
-                            .map(|c| c.chars().take(60).collect::<String>()),
-                        e.id(),
-                        s.dropped[ai],
-                        s.text[ai],
-                        s.link[ai],
-                        s.prose[ai],
-                        score[ai]
-                    );
-                }
-                a = dom.nodes[ai].parent;
-            }
-            return;
-        }
-    }
 }
