@@ -1,9 +1,11 @@
 //! Command-line interface: argument parsing, logging set-up, and one module per command.
 
+mod bench;
 mod clusters;
 mod conformance;
 mod daemon;
 mod eval;
+mod extract;
 mod feeds;
 mod ingest;
 mod output;
@@ -64,6 +66,12 @@ enum Command {
     Run(daemon::RunArgs),
     /// Poll every enabled feed (or the named ones) once, now, store what they gave, and exit.
     Poll(daemon::PollArgs),
+    /// Benchmarks (`bench extraction`: the article extractor against Scrapinghub's
+    /// article-extraction benchmark, or a published output file scored the same way).
+    Bench(bench::BenchArgs),
+    /// Extract the article from saved pages (.html, .html.gz) or URLs and print its title,
+    /// author, published time, language, canonical URL and text.
+    Extract(extract::ExtractArgs),
 }
 
 fn init_logging(config: &Config) -> Result<()> {
@@ -71,6 +79,12 @@ fn init_logging(config: &Config) -> Result<()> {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&config.log.level))
         .with_context(|| format!("invalid log filter {:?}", config.log.level))?;
+    // html5ever warns about every malformed page it repairs: noise for our users.
+    let filter = if config.log.level.contains("html5ever") {
+        filter
+    } else {
+        filter.add_directive("html5ever=error".parse().expect("a valid directive"))
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -112,6 +126,8 @@ async fn run(args: Args, config: Config) -> Result<ExitCode> {
         Command::Conformance(a) => conformance::run_cmd(a).await,
         Command::Run(a) => daemon::run(a, config).await,
         Command::Poll(a) => daemon::poll(a, config).await,
+        Command::Bench(a) => bench::run(a).await,
+        Command::Extract(a) => extract::run(a, config).await,
     }
 }
 
