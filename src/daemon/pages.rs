@@ -7,7 +7,7 @@
 //! nothing usable) and records the fetch in `page_fetches`.
 
 use crate::document::canonical_url;
-use crate::extract::extract_html;
+use crate::extract::{extract_html, extract_page};
 use crate::feeds::FeedEntry;
 use crate::feeds::decode::{DocumentKind, decode};
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, Fetcher};
@@ -231,14 +231,15 @@ fn unusable(outcome: PageOutcome, reason: &str) -> PageResult {
 
 /// Extracts a decoded page and judges what it gave: (canonical URL, result).
 pub fn judge(html: &str, page_url: &str, entry_words: usize) -> (Option<String>, PageResult) {
-    let page = extract_html(html);
-    let canonical = page
-        .canonical_url
-        .as_deref()
-        .and_then(|c| url::Url::parse(page_url).ok()?.join(c).ok())
-        .filter(|u| matches!(u.scheme(), "http" | "https"))
-        .map(|u| canonical_url(u.as_str()))
-        .or_else(|| Some(canonical_url(page_url)));
+    // Already decoded: the extractor reads it as UTF-8 and resolves the canonical link.
+    let page = extract_page(
+        html.as_bytes(),
+        Some("text/html; charset=utf-8"),
+        Some(page_url),
+    );
+    let canonical = Some(canonical_url(
+        page.canonical_url.as_deref().unwrap_or(page_url),
+    ));
     let words = page.text.split_whitespace().count();
     let result = if is_paywalled(html) {
         PageResult::Unusable {
