@@ -167,3 +167,29 @@ fn a_bad_input_is_named_and_the_others_still_run() {
     assert_eq!(results.len(), 1);
     assert_eq!(results[0]["input"], page.to_str().unwrap());
 }
+
+#[test]
+fn extracts_pages_fetched_from_urls_and_names_a_failing_one() {
+    use common::http::{Reply, Server};
+    let server = Server::start(|hit| match hit.path.as_str() {
+        "/bridge" => Reply::new(200, ARTICLE).header("Content-Type", "text/html; charset=utf-8"),
+        _ => Reply::new(404, "not found"),
+    });
+    let (good, missing) = (server.url("/bridge"), server.url("/missing"));
+    let out = run(&["extract", "--json", &good, &missing]);
+    assert!(!out.status.success(), "a failed input makes the run fail");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&missing) && stderr.contains("404"),
+        "{stderr}"
+    );
+    let results = json_lines(&out);
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert_eq!(results[0]["input"], good);
+    assert_eq!(results[0]["text"], BODY.join("\n"));
+    let ua = server.hits("/bridge")[0]
+        .header("user-agent")
+        .unwrap_or_default()
+        .to_string();
+    assert!(ua.starts_with("newsdedup/"), "{ua}");
+}
