@@ -403,3 +403,80 @@ async fn a_page_that_shrinks_keeps_the_good_version_and_passing_failures_are_ret
     assert!(row.get::<bool, _>(2), "no back-off");
     assert_eq!(server.hits("/busy.html").len(), 1);
 }
+
+#[tokio::test]
+async fn the_daemon_fetches_each_page_once() {
+    let body = paragraphs("wildfire");
+    let server = Server::start(move |hit| {
+        let base = format!("http://{}", hit.header("host").unwrap_or("127.0.0.1"));
+        match hit.path.as_str() {
+            "/feed.xml" => Reply::new(
+                200,
+                rss(&(0..6)
+                    .map(|i| {
+                        item(
+                            &format!("w{i}"),
+                            &format!("{base}/w{i}.html"),
+                            "Wildfire",
+                            "Crews fought the fire overnight…",
+                        )
+                    })
+                    .collect::<Vec<_>>()),
+            ),
+            p if p.starts_with("/w") => {
+                // Each page its own text: a paragraph more per page.
+                let n: usize = p[2..p.len() - 5].parse().unwrap_or(0);
+                Reply::new(
+                    200,
+                    page(
+                        "Wildfire",
+                        &format!("{base}{p}"),
+                        &body[4..(n + 6).min(body.len())],
+                    ),
+                )
+                .header("Content-Type", "text/html")
+            }
+            _ => Reply::new(404, "not found"),
+        }
+    });
+    let db = TestDb::new();
+    db.run_ok(&["feeds", "add", &server.url("/feed.xml")]);
+    let mut child = db
+        .command(&["run"])
+        .env("NEWSDEDUP_DAEMON__LISTEN", "")
+        .env("NEWSDEDUP_FETCH__PER_HOST_SPACING", "0s")
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .expect("starting the daemon");
+    let mut fetched = 0;
+    for _ in 0..200 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if db.path.exists() {
+            fetched = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM page_fetches")
+                .fetch_one(&db.pool().await)
+                .await
+                .unwrap_or(0);
+            if fetched >= 6 {
+                break;
+            }
+        }
+    }
+    // A few more turns of the daemon's loop: nothing is fetched twice.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    // SAFETY: sending SIGTERM to our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    assert!(child.wait().expect("the daemon's exit").success());
+    assert_eq!(fetched, 6);
+    for i in 0..6 {
+        assert_eq!(server.hits(&format!("/w{i}.html")).len(), 1, "page {i}");
+    }
+    let pool = db.pool().await;
+    let rows: Vec<(String, String, Option<i64>)> = page_fetches(&db).await;
+    assert_eq!(common::count(&pool, "articles").await, 6, "{rows:?}");
+    let extracted: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM page_fetches WHERE outcome = 'extracted'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(extracted, 6, "{rows:?}");
+}

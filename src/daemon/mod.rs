@@ -70,6 +70,9 @@ pub struct Daemon {
     pages: JoinSet<PageReport>,
     pages_in_flight: HashMap<FeedId, usize>,
     page_keys: HashSet<(FeedId, String)>,
+    /// Finished pages were handed to the writer since the queue was last read: the next read
+    /// waits for their commit, so a finished page is not taken from the queue again.
+    pages_unsettled: bool,
     summary: PollSummary,
     rng: u64,
 }
@@ -150,6 +153,7 @@ impl Daemon {
             pages: JoinSet::new(),
             pages_in_flight: HashMap::new(),
             page_keys: HashSet::new(),
+            pages_unsettled: false,
             summary: PollSummary::default(),
             rng: seed,
         })
@@ -305,6 +309,7 @@ impl Daemon {
         // Then the article pages the polls queued (and those left from earlier runs), until none
         // is due; pages to be tried again later stay queued for the next run.
         loop {
+            // The polls' queued pages must be committed before the queue is read.
             self.pipeline.sync().await?;
             self.start_pages().await?;
             let Some(done) = self.pages.join_next().await else {
@@ -689,6 +694,10 @@ impl Daemon {
         if self.pages.len() >= limit {
             return Ok(());
         }
+        if self.pages_unsettled {
+            self.pipeline.sync().await?;
+            self.pages_unsettled = false;
+        }
         let due = crate::store::pages::due_pages(
             self.pipeline.readers(),
             Utc::now(),
@@ -952,6 +961,7 @@ impl Daemon {
             self.pipeline
                 .record_feed(FeedWrite::Page(PageWrite::Done(Box::new(record))));
         }
+        self.pages_unsettled = true;
         self.pipeline.flush().await
     }
 }
