@@ -7,9 +7,10 @@
 //! nothing usable) and records the fetch in `page_fetches`.
 
 use crate::document::canonical_url;
-use crate::extract::{extract_html, extract_page};
+use crate::extract::extract_page;
 use crate::feeds::FeedEntry;
 use crate::feeds::decode::{DocumentKind, decode};
+use crate::feeds::html::html_to_text;
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, Fetcher};
 use crate::store::feeds::FullTextPolicy;
 use crate::store::pages::{PageOutcome, QueuedPage};
@@ -58,7 +59,8 @@ pub fn auto_rule(policy: FullTextPolicy, entry: &FeedEntry) -> Option<String> {
                 .filter(|c| !c.trim().is_empty())
                 .or(entry.summary.as_deref())
                 .unwrap_or("");
-            let text = extract_html(html).text;
+            // A teaser is judged on all its words: a plain-text pass, not the article extractor.
+            let text = html_to_text(html);
             let words = text.split_whitespace().count();
             if words < AUTO_MIN_WORDS {
                 return Some(format!("auto: {words} words in the feed"));
@@ -204,7 +206,7 @@ pub async fn fetch_page(fetcher: &Fetcher, page: QueuedPage) -> PageReport {
     let page_url = fetched.meta.url.clone();
     let feed_html = report.page.feed_html.clone();
     let judged = tokio::task::spawn_blocking(move || {
-        let entry_words = extract_html(&feed_html).text.split_whitespace().count();
+        let entry_words = html_to_text(&feed_html).split_whitespace().count();
         let html = decode(&fetched.body, content_type.as_deref(), DocumentKind::Html).text;
         judge(&html, &page_url, entry_words)
     })

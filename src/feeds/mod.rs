@@ -24,7 +24,7 @@ pub mod conformance;
 mod dates;
 pub mod decode;
 pub mod discover;
-mod html;
+pub(crate) mod html;
 pub mod opml;
 mod parse;
 mod repair;
