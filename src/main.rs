@@ -2,6 +2,12 @@
 
 mod cli;
 
+/// mimalloc instead of the system allocator: the pipeline builds and drops many small vectors and
+/// strings per document on several threads, and glibc's malloc cost a fifth of an ingest's CPU
+/// (docs/BENCHMARKS.md, section 5).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     cli::main()
 }
