@@ -112,6 +112,8 @@ pub struct Clusterer {
     simhash: SimhashIndex,
     anchors: AnchorIndex,
     next_cluster: i64,
+    /// Scratch for [`Clusterer::matches`]: shared anchors per slot, all zero between calls.
+    hits: Vec<u32>,
 }
 
 impl Clusterer {
@@ -125,6 +127,7 @@ impl Clusterer {
             simhash,
             anchors: AnchorIndex::default(),
             next_cluster: 1,
+            hits: Vec::new(),
         }
     }
 
@@ -235,16 +238,31 @@ impl Clusterer {
     }
 
     /// Finds the stored articles a fingerprint matches, best first, as (slot, match).
-    pub fn matches(&self, article: ArticleId, fp: &Fingerprint) -> Vec<(u32, Match)> {
+    pub fn matches(&mut self, article: ArticleId, fp: &Fingerprint) -> Vec<(u32, Match)> {
         let own = self.by_article.get(&article).copied();
-        let mut hits: HashMap<u32, u32, BuildHasherDefault<AnchorHasher>> = HashMap::default();
+        // Shared anchors per slot, counted in a table indexed by slot (zero between calls).
+        let hits = &mut self.hits;
+        hits.resize(self.slots.len(), 0);
+        let mut touched: Vec<u32> = Vec::new();
         for a in index_keys(&fp.sketch) {
-            self.anchors
-                .for_each(a, |s| *hits.entry(s).or_default() += 1);
+            self.anchors.for_each(a, |s| {
+                let h = &mut hits[s as usize];
+                if *h == 0 {
+                    touched.push(s);
+                }
+                *h += 1;
+            });
         }
-        let mut by_hits: Vec<(u32, u32)> = hits.into_iter().collect();
-        by_hits.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
-        by_hits.truncate(self.params.max_candidates);
+        let mut by_hits: Vec<(u32, u32)> = touched
+            .into_iter()
+            .map(|s| (s, std::mem::take(&mut hits[s as usize])))
+            .collect();
+        let most_first = |a: &(u32, u32), b: &(u32, u32)| b.1.cmp(&a.1).then(b.0.cmp(&a.0));
+        let k = self.params.max_candidates;
+        if k > 0 && by_hits.len() > k {
+            by_hits.select_nth_unstable_by(k - 1, most_first);
+        }
+        by_hits.truncate(k);
         let mut candidates: Vec<u32> = by_hits.into_iter().map(|(s, _)| s).collect();
         self.simhash
             .for_each_within(fp.simhash, |s, _| candidates.push(s));

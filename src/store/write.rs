@@ -125,6 +125,11 @@ impl WriteBatch {
 
 impl Store {
     /// Writes a batch of article versions in one transaction.
+    ///
+    /// New articles that merge nothing (nearly all of them) are inserted by runs, with one
+    /// multi-row statement per table and [`ROWS_PER_INSERT`] rows: a statement costs a round trip
+    /// to sqlx's worker thread, which took more time than SQLite's own work. Updates and merges
+    /// are written one by one, in order, after the run before them.
     pub async fn write_batch(&mut self, batch: &WriteBatch) -> Result<()> {
         use sqlx::Connection;
         if batch.is_empty() {
@@ -134,177 +139,17 @@ impl Store {
         let batch = &batch.articles;
         let full_text = self.options.full_text;
         let mut tx = self.writer.begin().await.ctx("beginning a batch")?;
+        let mut run: Vec<&ArticleWrite> = Vec::new();
         for w in batch {
-            if let Some(s) = &w.new_source {
-                sqlx::query("INSERT INTO sources (source_id, name) VALUES (?, ?)")
-                    .bind(s.id.0)
-                    .bind(&s.name)
-                    .execute(&mut *tx)
-                    .await
-                    .ctx("inserting a source")?;
+            if w.is_new && w.merged.is_empty() && w.story_merged.is_empty() {
+                run.push(w);
+                continue;
             }
-            let now = sql_time(w.ingested_at);
-            if w.story_started {
-                sqlx::query(
-                    "INSERT INTO stories (story_id, created_at, updated_at) VALUES (?, ?, ?)",
-                )
-                .bind(w.story.0)
-                .bind(&now)
-                .bind(&now)
-                .execute(&mut *tx)
-                .await
-                .ctx("inserting a story")?;
-            }
-            if w.cluster_started {
-                sqlx::query(
-                    "INSERT INTO clusters (cluster_id, created_at, story_id) VALUES (?, ?, ?)",
-                )
-                .bind(w.cluster.0)
-                .bind(&now)
-                .bind(w.story.0)
-                .execute(&mut *tx)
-                .await
-                .ctx("inserting a cluster")?;
-            }
-            for m in &w.story_merged {
-                sqlx::query("UPDATE clusters SET story_id = ? WHERE story_id = ?")
-                    .bind(w.story.0)
-                    .bind(m.0)
-                    .execute(&mut *tx)
-                    .await
-                    .ctx("merging stories")?;
-                sqlx::query(
-                    "UPDATE stories SET merged_into = ?1 WHERE story_id = ?2 OR merged_into = ?2",
-                )
-                .bind(w.story.0)
-                .bind(m.0)
-                .execute(&mut *tx)
-                .await
-                .ctx("merging stories")?;
-                sqlx::query(
-                    "INSERT OR REPLACE INTO story_merges (from_story, into_story, merged_at, by_article) VALUES (?, ?, ?, ?)",
-                )
-                .bind(m.0)
-                .bind(w.story.0)
-                .bind(&now)
-                .bind(w.article.0)
-                .execute(&mut *tx)
-                .await
-                .ctx("recording a story merge")?;
-            }
-            for m in &w.merged {
-                sqlx::query("UPDATE articles SET cluster_id = ? WHERE cluster_id = ?")
-                    .bind(w.cluster.0)
-                    .bind(m.0)
-                    .execute(&mut *tx)
-                    .await
-                    .ctx("merging clusters")?;
-                sqlx::query(
-                    "UPDATE clusters SET merged_into = ?1 WHERE cluster_id = ?2 OR merged_into = ?2",
-                )
-                .bind(w.cluster.0)
-                .bind(m.0)
-                .execute(&mut *tx)
-                .await
-                .ctx("merging clusters")?;
-                sqlx::query(
-                    "INSERT OR REPLACE INTO cluster_merges (from_cluster, into_cluster, merged_at, by_article) VALUES (?, ?, ?, ?)",
-                )
-                .bind(m.0)
-                .bind(w.cluster.0)
-                .bind(&now)
-                .bind(w.article.0)
-                .execute(&mut *tx)
-                .await
-                .ctx("recording a cluster merge")?;
-            }
-            if w.is_new {
-                sqlx::query(
-                    "INSERT INTO articles (article_id, identity, source_id, external_id, url, cluster_id, latest_version_id, first_seen, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                )
-                .bind(w.article.0)
-                .bind(&w.identity)
-                .bind(w.source.0)
-                .bind(&w.external_id)
-                .bind(&w.url)
-                .bind(w.cluster.0)
-                .bind(w.version_id.0)
-                .bind(&now)
-                .bind(&now)
-                .execute(&mut *tx)
-                .await
-                .ctx("inserting an article")?;
-            } else {
-                // The previous version leaves the search index (if it was in it).
-                sqlx::query(
-                    "INSERT INTO article_search (article_search, rowid, title, clean_text)
-                     SELECT 'delete', a.article_id, v.title, v.clean_text
-                     FROM articles a JOIN article_versions v ON v.version_id = a.latest_version_id
-                     WHERE a.article_id = ?1 AND v.searchable = 1",
-                )
-                .bind(w.article.0)
-                .execute(&mut *tx)
-                .await
-                .ctx("updating the search index")?;
-                sqlx::query(
-                    "UPDATE article_versions SET searchable = 0
-                     WHERE version_id = (SELECT latest_version_id FROM articles WHERE article_id = ?)",
-                )
-                .bind(w.article.0)
-                .execute(&mut *tx)
-                .await
-                .ctx("updating the search index")?;
-                sqlx::query(
-                    "UPDATE articles SET cluster_id = ?, latest_version_id = ?, updated_at = ? WHERE article_id = ?",
-                )
-                .bind(w.cluster.0)
-                .bind(w.version_id.0)
-                .bind(&now)
-                .bind(w.article.0)
-                .execute(&mut *tx)
-                .await
-                .ctx("updating an article")?;
-            }
-            sqlx::query(
-                "INSERT INTO article_versions (version_id, article_id, version, title, published, ingested_at, content_hash, body_kind, original, clean_text, words, simhash, sketch, line_hashes, matched_article, containment, hamming, searchable, story_features, story_vector, story_matched_article, story_similarity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(w.version_id.0)
-            .bind(w.article.0)
-            .bind(w.version)
-            .bind(&w.title)
-            .bind(w.published.map(sql_time))
-            .bind(&now)
-            .bind(w.content_hash as i64)
-            .bind(w.body_kind)
-            .bind(&w.original)
-            .bind(&w.clean_text)
-            .bind(w.words)
-            .bind(w.fingerprint.simhash.to_sql())
-            .bind(w.fingerprint.sketch.to_bytes())
-            .bind(hashes_to_bytes(&w.line_hashes))
-            .bind(w.matched.map(|m| m.0.0))
-            .bind(w.matched.map(|m| m.1))
-            .bind(w.matched.map(|m| m.2 as i64))
-            .bind(full_text)
-            .bind(w.story_features.as_deref().map(u32s_to_bytes))
-            .bind(w.story_vector.as_ref().map(StoryVector::to_bytes))
-            .bind(w.story_matched.map(|m| m.0.0))
-            .bind(w.story_matched.map(|m| m.1))
-            .execute(&mut *tx)
-            .await
-            .ctx("inserting an article version")?;
-            if full_text {
-                sqlx::query(
-                    "INSERT INTO article_search (rowid, title, clean_text) VALUES (?, ?, ?)",
-                )
-                .bind(w.article.0)
-                .bind(&w.title)
-                .bind(&w.clean_text)
-                .execute(&mut *tx)
-                .await
-                .ctx("updating the search index")?;
-            }
+            insert_new_articles(&mut tx, &run, full_text).await?;
+            run.clear();
+            write_one(&mut tx, w, full_text).await?;
         }
+        insert_new_articles(&mut tx, &run, full_text).await?;
         // Stories the batch touched get their differences recomputed by `refresh_stories`;
         // merged-away stories have none.
         let mut touched: BTreeSet<i64> = BTreeSet::new();
@@ -325,13 +170,17 @@ impl Store {
                 .await
                 .ctx("clearing merged story differences")?;
         }
-        for s in &touched {
-            sqlx::query("INSERT OR IGNORE INTO stories_dirty (story_id) VALUES (?)")
-                .bind(s)
-                .execute(&mut *tx)
-                .await
-                .ctx("queueing story differences")?;
-        }
+        let touched: Vec<i64> = touched.into_iter().collect();
+        insert_rows(
+            &mut tx,
+            "INSERT OR IGNORE INTO stories_dirty (story_id) ",
+            &touched,
+            |mut b, s| {
+                b.push_bind(*s);
+            },
+            "queueing story differences",
+        )
+        .await?;
         for f in feeds {
             super::feeds::apply_feed_write(&mut tx, f).await?;
         }
@@ -340,49 +189,100 @@ impl Store {
     }
 
     /// Recomputes the differences of every story changed since they were last computed, in
-    /// transactions of up to 64 stories. Returns how many stories were refreshed.
+    /// transactions of up to [`REFRESH_CHUNK`] stories. Returns how many stories were refreshed.
+    ///
+    /// Each chunk takes a handful of statements whatever its size: which stories have two or
+    /// more sources, their members, the old facts deleted, the new ones inserted, the queue
+    /// cleared. Stories of one source (most of them) have no differences and read no text.
     pub async fn refresh_stories(&mut self) -> Result<usize> {
         use sqlx::Connection;
         let mut done = 0;
         loop {
-            let ids: Vec<i64> =
-                sqlx::query_scalar("SELECT story_id FROM stories_dirty ORDER BY story_id LIMIT 64")
-                    .fetch_all(&mut self.writer)
-                    .await
-                    .ctx("reading changed stories")?;
-            if ids.is_empty() {
+            let mut tx = self.writer.begin().await.ctx("beginning a refresh")?;
+            let rows = sqlx::query(
+                "SELECT d.story_id, COUNT(DISTINCT a.source_id)
+                 FROM (SELECT story_id FROM stories_dirty ORDER BY story_id LIMIT ?1) d
+                 LEFT JOIN clusters c ON c.story_id = d.story_id
+                 LEFT JOIN articles a ON a.cluster_id = c.cluster_id
+                 GROUP BY d.story_id",
+            )
+            .bind(REFRESH_CHUNK)
+            .fetch_all(&mut *tx)
+            .await
+            .ctx("reading changed stories")?;
+            if rows.is_empty() {
                 return Ok(done);
             }
-            let mut tx = self.writer.begin().await.ctx("beginning a refresh")?;
-            let now = sql_time(Utc::now());
-            let mut stories = Vec::with_capacity(ids.len());
-            for &id in &ids {
-                stories.push((StoryId(id), story_members(&mut tx, StoryId(id)).await?));
-            }
+            let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+            let told: Vec<i64> = rows
+                .iter()
+                .filter(|r| r.get::<i64, _>(1) >= 2)
+                .map(|r| r.get(0))
+                .collect();
+            let members = story_members(&mut tx, &told).await?;
             // The differences of each story are independent: worked out on all cores.
-            let facts: Vec<(StoryId, Option<Vec<Difference>>)> =
-                tokio::task::spawn_blocking(move || {
-                    use rayon::prelude::*;
-                    stories
-                        .into_par_iter()
-                        .map(|(id, members)| {
-                            let sources: BTreeSet<&str> =
-                                members.iter().map(|m| m.source.as_str()).collect();
-                            // A story told by one source has no differences between sources.
-                            (id, (sources.len() >= 2).then(|| differences(&members)))
-                        })
-                        .collect()
-                })
-                .await
-                .map_err(|e| crate::error::Error::Task(e.to_string()))?;
-            for (id, diffs) in &facts {
-                store_story_facts(&mut tx, *id, diffs.as_deref(), &now).await?;
-                sqlx::query("DELETE FROM stories_dirty WHERE story_id = ?")
-                    .bind(id.0)
-                    .execute(&mut *tx)
-                    .await
-                    .ctx("clearing a changed story")?;
-            }
+            let facts: Vec<(i64, Vec<Difference>)> = tokio::task::spawn_blocking(move || {
+                use rayon::prelude::*;
+                members
+                    .into_par_iter()
+                    .map(|(id, members)| {
+                        let sources: BTreeSet<&str> =
+                            members.iter().map(|m| m.source.as_str()).collect();
+                        // Members read are all of one source: no differences between sources.
+                        let diffs = if sources.len() >= 2 {
+                            differences(&members)
+                        } else {
+                            Vec::new()
+                        };
+                        (id, diffs)
+                    })
+                    .collect()
+            })
+            .await
+            .map_err(|e| crate::error::Error::Task(e.to_string()))?;
+            let ids_json = serde_json::to_string(&ids).expect("integers serialize");
+            sqlx::query(
+                "DELETE FROM story_facts WHERE story_id IN (SELECT value FROM json_each(?1))",
+            )
+            .bind(&ids_json)
+            .execute(&mut *tx)
+            .await
+            .ctx("clearing story differences")?;
+            let rows: Vec<(i64, &Difference)> = facts
+                .iter()
+                .flat_map(|(id, diffs)| diffs.iter().map(move |d| (*id, d)))
+                .collect();
+            insert_rows(
+                &mut tx,
+                "INSERT INTO story_facts (story_id, kind, subject, source, value, detail) ",
+                &rows,
+                |mut b, (id, d)| {
+                    b.push_bind(*id)
+                        .push_bind(d.kind.clone())
+                        .push_bind(d.subject.clone())
+                        .push_bind(d.source.clone())
+                        .push_bind(d.value.clone())
+                        .push_bind(d.detail.clone());
+                },
+                "storing story differences",
+            )
+            .await?;
+            let told_json = serde_json::to_string(&told).expect("integers serialize");
+            sqlx::query(
+                "UPDATE stories SET updated_at = ?1 WHERE story_id IN (SELECT value FROM json_each(?2))",
+            )
+            .bind(sql_time(Utc::now()))
+            .bind(&told_json)
+            .execute(&mut *tx)
+            .await
+            .ctx("updating stories")?;
+            sqlx::query(
+                "DELETE FROM stories_dirty WHERE story_id IN (SELECT value FROM json_each(?1))",
+            )
+            .bind(&ids_json)
+            .execute(&mut *tx)
+            .await
+            .ctx("clearing changed stories")?;
             tx.commit().await.ctx("committing a refresh")?;
             done += ids.len();
         }
@@ -489,73 +389,346 @@ impl Store {
     }
 }
 
-/// Recomputes the stored differences of one story from its members' clean texts.
-/// The members of a story whose differences are computed: the longest version a source has in
-/// each cluster, longest first, at most [`DIFFERENCE_MEMBERS`].
+/// The members of stories whose differences are computed, story by story: in each, the longest
+/// version a source has in each cluster, longest first, at most [`DIFFERENCE_MEMBERS`].
 async fn story_members(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    story: StoryId,
-) -> Result<Vec<Member>> {
+    stories: &[i64],
+) -> Result<Vec<(i64, Vec<Member>)>> {
+    if stories.is_empty() {
+        return Ok(Vec::new());
+    }
     let rows = sqlx::query(
-        "SELECT a.article_id, s.name, v.title, v.published, v.words, v.clean_text
-         FROM articles a
-         JOIN clusters c ON c.cluster_id = a.cluster_id
-         JOIN sources s ON s.source_id = a.source_id
-         JOIN article_versions v ON v.version_id = a.latest_version_id
-         WHERE c.story_id = ?1
-         ORDER BY ROW_NUMBER() OVER (PARTITION BY a.cluster_id, a.source_id ORDER BY v.words DESC), v.words DESC
-         LIMIT ?2",
+        "WITH m AS (
+             SELECT c.story_id, a.article_id, s.name, v.title, v.published, v.words, v.clean_text,
+                    ROW_NUMBER() OVER (PARTITION BY a.cluster_id, a.source_id ORDER BY v.words DESC) AS rn
+             FROM clusters c
+             JOIN articles a ON a.cluster_id = c.cluster_id
+             JOIN sources s ON s.source_id = a.source_id
+             JOIN article_versions v ON v.version_id = a.latest_version_id
+             WHERE c.story_id IN (SELECT value FROM json_each(?1))
+         ), r AS (
+             SELECT *, ROW_NUMBER() OVER (PARTITION BY story_id ORDER BY rn, words DESC, article_id) AS k FROM m
+         )
+         SELECT story_id, article_id, name, title, published, words, clean_text
+         FROM r WHERE k <= ?2 ORDER BY story_id, k",
     )
-    .bind(story.0)
+    .bind(serde_json::to_string(stories).expect("integers serialize"))
     .bind(DIFFERENCE_MEMBERS)
     .fetch_all(&mut **tx)
     .await
     .ctx("reading story members")?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Member {
-            article: ArticleId(r.get(0)),
-            source: r.get(1),
-            title: r.get(2),
-            published: r.get(3),
-            words: r.get(4),
-            text: r.get(5),
-        })
-        .collect())
+    let mut out: Vec<(i64, Vec<Member>)> = Vec::new();
+    for r in rows {
+        let story: i64 = r.get(0);
+        let member = Member {
+            article: ArticleId(r.get(1)),
+            source: r.get(2),
+            title: r.get(3),
+            published: r.get(4),
+            words: r.get(5),
+            text: r.get(6),
+        };
+        match out.last_mut() {
+            Some((s, members)) if *s == story => members.push(member),
+            _ => out.push((story, vec![member])),
+        }
+    }
+    Ok(out)
 }
 
-/// Replaces a story's stored differences (`None`: a story of one source, which has none).
-async fn store_story_facts(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    story: StoryId,
-    diffs: Option<&[Difference]>,
-    now: &str,
+/// Stories refreshed per transaction.
+const REFRESH_CHUNK: i64 = 512;
+
+/// Rows per multi-row INSERT: 22 columns × 128 rows stays far below SQLite's limit of 32,766
+/// bound values.
+const ROWS_PER_INSERT: usize = 128;
+
+/// Inserts `rows` with statements of up to [`ROWS_PER_INSERT`] rows each: `head` is the
+/// statement up to `VALUES`, `push` binds one row's values.
+async fn insert_rows<T>(
+    conn: &mut sqlx::SqliteConnection,
+    head: &'static str,
+    rows: &[T],
+    mut push: impl FnMut(sqlx::query_builder::Separated<'_, sqlx::Sqlite, &'static str>, &T),
+    what: &'static str,
 ) -> Result<()> {
-    sqlx::query("DELETE FROM story_facts WHERE story_id = ?")
-        .bind(story.0)
-        .execute(&mut **tx)
-        .await
-        .ctx("clearing story differences")?;
-    let Some(diffs) = diffs else {
-        return Ok(());
-    };
-    for d in diffs {
-        sqlx::query("INSERT INTO story_facts (story_id, kind, subject, source, value, detail) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(story.0)
-            .bind(&d.kind)
-            .bind(&d.subject)
-            .bind(&d.source)
-            .bind(&d.value)
-            .bind(&d.detail)
-            .execute(&mut **tx)
-            .await
-            .ctx("storing story differences")?;
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(head);
+        q.push_values(chunk, |b, row| push(b, row));
+        q.build().execute(&mut *conn).await.ctx(what)?;
     }
-    sqlx::query("UPDATE stories SET updated_at = ? WHERE story_id = ?")
-        .bind(now)
-        .bind(story.0)
-        .execute(&mut **tx)
+    Ok(())
+}
+
+/// Inserts a run of new articles that merge nothing: their new sources, stories and clusters,
+/// the articles, their first versions and their search entries, a table at a time.
+async fn insert_new_articles(
+    conn: &mut sqlx::SqliteConnection,
+    run: &[&ArticleWrite],
+    full_text: bool,
+) -> Result<()> {
+    if run.is_empty() {
+        return Ok(());
+    }
+    let now = |w: &ArticleWrite| sql_time(w.ingested_at);
+    let sources: Vec<&NewSource> = run.iter().filter_map(|w| w.new_source.as_ref()).collect();
+    insert_rows(
+        conn,
+        "INSERT INTO sources (source_id, name) ",
+        &sources,
+        |mut b, s| {
+            b.push_bind(s.id.0).push_bind(s.name.clone());
+        },
+        "inserting sources",
+    )
+    .await?;
+    let stories: Vec<&&ArticleWrite> = run.iter().filter(|w| w.story_started).collect();
+    insert_rows(
+        conn,
+        "INSERT INTO stories (story_id, created_at, updated_at) ",
+        &stories,
+        |mut b, w| {
+            b.push_bind(w.story.0).push_bind(now(w)).push_bind(now(w));
+        },
+        "inserting stories",
+    )
+    .await?;
+    let clusters: Vec<&&ArticleWrite> = run.iter().filter(|w| w.cluster_started).collect();
+    insert_rows(
+        conn,
+        "INSERT INTO clusters (cluster_id, created_at, story_id) ",
+        &clusters,
+        |mut b, w| {
+            b.push_bind(w.cluster.0)
+                .push_bind(now(w))
+                .push_bind(w.story.0);
+        },
+        "inserting clusters",
+    )
+    .await?;
+    insert_rows(
+        conn,
+        "INSERT INTO articles (article_id, identity, source_id, external_id, url, cluster_id, latest_version_id, first_seen, updated_at) ",
+        run,
+        |mut b, w| {
+            b.push_bind(w.article.0)
+                .push_bind(w.identity.clone())
+                .push_bind(w.source.0)
+                .push_bind(w.external_id.clone())
+                .push_bind(w.url.clone())
+                .push_bind(w.cluster.0)
+                .push_bind(w.version_id.0)
+                .push_bind(now(w))
+                .push_bind(now(w));
+        },
+        "inserting articles",
+    )
+    .await?;
+    insert_rows(
+        conn,
+        VERSION_INSERT,
+        run,
+        |b, w| bind_version(b, w, full_text),
+        "inserting article versions",
+    )
+    .await?;
+    if full_text {
+        insert_rows(
+            conn,
+            "INSERT INTO article_search (rowid, title, clean_text) ",
+            run,
+            |mut b, w| {
+                b.push_bind(w.article.0)
+                    .push_bind(w.title.clone())
+                    .push_bind(w.clean_text.clone());
+            },
+            "updating the search index",
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+const VERSION_INSERT: &str = "INSERT INTO article_versions (version_id, article_id, version, title, published, ingested_at, content_hash, body_kind, original, clean_text, words, simhash, sketch, line_hashes, matched_article, containment, hamming, searchable, story_features, story_vector, story_matched_article, story_similarity) ";
+
+/// Binds one `article_versions` row, in the order of [`VERSION_INSERT`].
+fn bind_version(
+    mut b: sqlx::query_builder::Separated<'_, sqlx::Sqlite, &'static str>,
+    w: &ArticleWrite,
+    full_text: bool,
+) {
+    b.push_bind(w.version_id.0)
+        .push_bind(w.article.0)
+        .push_bind(w.version)
+        .push_bind(w.title.clone())
+        .push_bind(w.published.map(sql_time))
+        .push_bind(sql_time(w.ingested_at))
+        .push_bind(w.content_hash as i64)
+        .push_bind(w.body_kind)
+        .push_bind(w.original.clone())
+        .push_bind(w.clean_text.clone())
+        .push_bind(w.words)
+        .push_bind(w.fingerprint.simhash.to_sql())
+        .push_bind(w.fingerprint.sketch.to_bytes())
+        .push_bind(hashes_to_bytes(&w.line_hashes))
+        .push_bind(w.matched.map(|m| m.0.0))
+        .push_bind(w.matched.map(|m| m.1))
+        .push_bind(w.matched.map(|m| m.2 as i64))
+        .push_bind(full_text)
+        .push_bind(w.story_features.as_deref().map(u32s_to_bytes))
+        .push_bind(w.story_vector.as_ref().map(StoryVector::to_bytes))
+        .push_bind(w.story_matched.map(|m| m.0.0))
+        .push_bind(w.story_matched.map(|m| m.1));
+}
+
+/// Writes one article version that updates a stored article or merges clusters or stories,
+/// statement by statement.
+async fn write_one(
+    conn: &mut sqlx::SqliteConnection,
+    w: &ArticleWrite,
+    full_text: bool,
+) -> Result<()> {
+    if let Some(s) = &w.new_source {
+        sqlx::query("INSERT INTO sources (source_id, name) VALUES (?, ?)")
+            .bind(s.id.0)
+            .bind(&s.name)
+            .execute(&mut *conn)
+            .await
+            .ctx("inserting a source")?;
+    }
+    let now = sql_time(w.ingested_at);
+    if w.story_started {
+        sqlx::query("INSERT INTO stories (story_id, created_at, updated_at) VALUES (?, ?, ?)")
+            .bind(w.story.0)
+            .bind(&now)
+            .bind(&now)
+            .execute(&mut *conn)
+            .await
+            .ctx("inserting a story")?;
+    }
+    if w.cluster_started {
+        sqlx::query("INSERT INTO clusters (cluster_id, created_at, story_id) VALUES (?, ?, ?)")
+            .bind(w.cluster.0)
+            .bind(&now)
+            .bind(w.story.0)
+            .execute(&mut *conn)
+            .await
+            .ctx("inserting a cluster")?;
+    }
+    for m in &w.story_merged {
+        sqlx::query("UPDATE clusters SET story_id = ? WHERE story_id = ?")
+            .bind(w.story.0)
+            .bind(m.0)
+            .execute(&mut *conn)
+            .await
+            .ctx("merging stories")?;
+        sqlx::query("UPDATE stories SET merged_into = ?1 WHERE story_id = ?2 OR merged_into = ?2")
+            .bind(w.story.0)
+            .bind(m.0)
+            .execute(&mut *conn)
+            .await
+            .ctx("merging stories")?;
+        sqlx::query(
+                "INSERT OR REPLACE INTO story_merges (from_story, into_story, merged_at, by_article) VALUES (?, ?, ?, ?)",
+            )
+            .bind(m.0)
+            .bind(w.story.0)
+            .bind(&now)
+            .bind(w.article.0)
+            .execute(&mut *conn)
+            .await
+            .ctx("recording a story merge")?;
+    }
+    for m in &w.merged {
+        sqlx::query("UPDATE articles SET cluster_id = ? WHERE cluster_id = ?")
+            .bind(w.cluster.0)
+            .bind(m.0)
+            .execute(&mut *conn)
+            .await
+            .ctx("merging clusters")?;
+        sqlx::query(
+            "UPDATE clusters SET merged_into = ?1 WHERE cluster_id = ?2 OR merged_into = ?2",
+        )
+        .bind(w.cluster.0)
+        .bind(m.0)
+        .execute(&mut *conn)
         .await
-        .ctx("updating a story")?;
+        .ctx("merging clusters")?;
+        sqlx::query(
+                "INSERT OR REPLACE INTO cluster_merges (from_cluster, into_cluster, merged_at, by_article) VALUES (?, ?, ?, ?)",
+            )
+            .bind(m.0)
+            .bind(w.cluster.0)
+            .bind(&now)
+            .bind(w.article.0)
+            .execute(&mut *conn)
+            .await
+            .ctx("recording a cluster merge")?;
+    }
+    if w.is_new {
+        sqlx::query(
+                "INSERT INTO articles (article_id, identity, source_id, external_id, url, cluster_id, latest_version_id, first_seen, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(w.article.0)
+            .bind(&w.identity)
+            .bind(w.source.0)
+            .bind(&w.external_id)
+            .bind(&w.url)
+            .bind(w.cluster.0)
+            .bind(w.version_id.0)
+            .bind(&now)
+            .bind(&now)
+            .execute(&mut *conn)
+            .await
+            .ctx("inserting an article")?;
+    } else {
+        // The previous version leaves the search index (if it was in it).
+        sqlx::query(
+            "INSERT INTO article_search (article_search, rowid, title, clean_text)
+                 SELECT 'delete', a.article_id, v.title, v.clean_text
+                 FROM articles a JOIN article_versions v ON v.version_id = a.latest_version_id
+                 WHERE a.article_id = ?1 AND v.searchable = 1",
+        )
+        .bind(w.article.0)
+        .execute(&mut *conn)
+        .await
+        .ctx("updating the search index")?;
+        sqlx::query(
+            "UPDATE article_versions SET searchable = 0
+                 WHERE version_id = (SELECT latest_version_id FROM articles WHERE article_id = ?)",
+        )
+        .bind(w.article.0)
+        .execute(&mut *conn)
+        .await
+        .ctx("updating the search index")?;
+        sqlx::query(
+                "UPDATE articles SET cluster_id = ?, latest_version_id = ?, updated_at = ? WHERE article_id = ?",
+            )
+            .bind(w.cluster.0)
+            .bind(w.version_id.0)
+            .bind(&now)
+            .bind(w.article.0)
+            .execute(&mut *conn)
+            .await
+            .ctx("updating an article")?;
+    }
+    insert_rows(
+        conn,
+        VERSION_INSERT,
+        &[w],
+        |b, w| bind_version(b, w, full_text),
+        "inserting an article version",
+    )
+    .await?;
+    if full_text {
+        sqlx::query("INSERT INTO article_search (rowid, title, clean_text) VALUES (?, ?, ?)")
+            .bind(w.article.0)
+            .bind(&w.title)
+            .bind(&w.clean_text)
+            .execute(&mut *conn)
+            .await
+            .ctx("updating the search index")?;
+    }
     Ok(())
 }

@@ -57,7 +57,7 @@ impl Default for StoryParams {
 /// Document frequencies of features over the store's clusters.
 #[derive(Debug, Default)]
 pub struct Weights {
-    df: HashMap<u32, u32, BuildHasherDefault<AnchorHasher>>,
+    df: FeatureCounts,
     docs: u32,
 }
 
@@ -68,17 +68,100 @@ impl Weights {
     pub fn record(&mut self, features: &[u32]) {
         self.docs += 1;
         for &f in features {
-            *self.df.entry(f).or_default() += 1;
+            self.df.increment(f);
         }
     }
 
     pub fn idf(&self, feature: u32) -> f64 {
-        let df = self.df.get(&feature).copied().unwrap_or(0) as f64;
+        let df = self.df.get(feature) as f64;
         ((self.docs as f64 + PRIOR_DOCS) / (df + 1.0)).ln().max(0.0)
     }
 
     pub fn docs(&self) -> u32 {
         self.docs
+    }
+}
+
+/// A count per feature id: an open-addressing table of (feature, count) pairs, a zero count
+/// marking a free entry. A new article's ~800 features each touch a random entry of a table of
+/// every feature seen, so [`FeatureCounts::prefetch`] lets the lookups of one article overlap
+/// instead of waiting for memory one at a time.
+#[derive(Debug, Default)]
+struct FeatureCounts {
+    entries: Vec<(u32, u32)>,
+    len: usize,
+}
+
+impl FeatureCounts {
+    #[inline]
+    fn home(&self, feature: u32) -> usize {
+        ((feature as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & (self.entries.len() - 1)
+    }
+
+    fn get(&self, feature: u32) -> u32 {
+        if self.entries.is_empty() {
+            return 0;
+        }
+        let mask = self.entries.len() - 1;
+        let mut at = self.home(feature);
+        loop {
+            let (f, n) = self.entries[at];
+            if n == 0 {
+                return 0;
+            }
+            if f == feature {
+                return n;
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// Adds one to a feature's count and returns the new count.
+    fn increment(&mut self, feature: u32) -> u32 {
+        if 2 * (self.len + 1) > self.entries.len() {
+            self.grow();
+        }
+        let mask = self.entries.len() - 1;
+        let mut at = self.home(feature);
+        loop {
+            let e = &mut self.entries[at];
+            if e.1 == 0 {
+                *e = (feature, 1);
+                self.len += 1;
+                return 1;
+            }
+            if e.0 == feature {
+                e.1 += 1;
+                return e.1;
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    fn grow(&mut self) {
+        let size = (self.entries.len() * 2).max(1024);
+        let old = std::mem::replace(&mut self.entries, vec![(0, 0); size]);
+        let mask = size - 1;
+        for (f, n) in old.into_iter().filter(|e| e.1 > 0) {
+            let mut at = self.home(f);
+            while self.entries[at].1 != 0 {
+                at = (at + 1) & mask;
+            }
+            self.entries[at] = (f, n);
+        }
+    }
+
+    /// Asks the CPU to start loading the entry a feature lives in (a hint only).
+    #[inline]
+    fn prefetch(&self, feature: u32) {
+        #[cfg(target_arch = "x86_64")]
+        if !self.entries.is_empty() {
+            let p = self.entries[self.home(feature)..].as_ptr() as *const i8;
+            // SAFETY: a prefetch never faults, and `p` points into the table.
+            unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p) };
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = feature;
     }
 }
 
@@ -286,10 +369,16 @@ impl Storyteller {
         w.docs += 1;
         let docs = w.docs as f64 + PRIOR_DOCS;
         let df = &mut w.df;
+        // Room first, so the prefetched entries stay where they are.
+        while 2 * (df.len + features.features.len()) > df.entries.len() {
+            df.grow();
+        }
+        for &(id, _, _) in &features.features {
+            df.prefetch(id);
+        }
         StoryVector::build_with(features, &self.params, |id| {
-            let n = df.entry(id).or_default();
-            *n += 1;
-            (docs / (*n as f64 + 1.0)).ln().max(0.0)
+            let n = df.increment(id);
+            (docs / (n as f64 + 1.0)).ln().max(0.0)
         })
     }
 
@@ -494,6 +583,32 @@ mod tests {
             StoryId(1),
             "a day later"
         );
+    }
+
+    #[test]
+    fn feature_counts_count_like_a_map() {
+        let mut counts = FeatureCounts::default();
+        let mut map: HashMap<u32, u32> = HashMap::new();
+        let mut x: u32 = 12345;
+        for i in 0..20_000u32 {
+            // A few ids recur often, most are new; 0 and u32::MAX are ids like any other.
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let id = match i % 5 {
+                0 => 0,
+                1 => u32::MAX,
+                2 => x % 64,
+                _ => x,
+            };
+            let n = counts.increment(id);
+            let m = map.entry(id).or_default();
+            *m += 1;
+            assert_eq!(n, *m);
+        }
+        for (&id, &n) in &map {
+            assert_eq!(counts.get(id), n);
+        }
+        assert_eq!(counts.len, map.len());
+        assert_eq!(counts.get(777), map.get(&777).copied().unwrap_or(0));
     }
 
     #[test]
