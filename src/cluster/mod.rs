@@ -20,7 +20,6 @@ pub use simindex::SimhashIndex;
 use crate::document::{ArticleId, ClusterId};
 use crate::fingerprint::{Fingerprint, Simhash, Sketch};
 use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 
 /// The thresholds of near-duplicate matching (see docs/BENCHMARKS.md for how they were chosen).
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
