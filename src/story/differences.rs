@@ -254,6 +254,10 @@ fn display_value(v: &str) -> String {
 
 /// The figures of one sentence.
 fn figures_in(sentence: &str) -> Vec<Figure> {
+    // A figure starts with a digit: most sentences have none, and need no word list.
+    if !sentence.bytes().any(|b| b.is_ascii_digit()) {
+        return Vec::new();
+    }
     let words: Vec<&str> = sentence.split_whitespace().collect();
     let lower: Vec<String> = words.iter().map(|w| strip(w).to_lowercase()).collect();
     let mut out = Vec::new();
@@ -571,13 +575,35 @@ fn is_inflection(a: &str, b: &str) -> bool {
 /// Two names are spellings of one when their keys are within one edit (two for long names) and
 /// the difference is not an ending that makes another word.
 fn same_name(a: &str, b: &str) -> bool {
-    let (ka, kb) = (spelling_key(a), spelling_key(b));
-    if ka == kb {
+    same_key(&Key::new(a), &Key::new(b))
+}
+
+/// A name's spelling key and its length in characters, worked out once per spelling.
+struct Key {
+    key: String,
+    chars: usize,
+}
+
+impl Key {
+    fn new(name: &str) -> Key {
+        let key = spelling_key(name);
+        let chars = key.chars().count();
+        Key { key, chars }
+    }
+}
+
+/// [`same_name`] on keys.
+fn same_key(a: &Key, b: &Key) -> bool {
+    if a.key == b.key {
         return true;
     }
-    let n = ka.chars().count().min(kb.chars().count());
+    let n = a.chars.min(b.chars);
     let allowed = if n >= 8 { 2 } else { 1 };
-    n >= 4 && osa(&ka, &kb) <= allowed && !is_inflection(&ka, &kb)
+    // The edit distance is at least the difference in length.
+    n >= 4
+        && a.chars.abs_diff(b.chars) <= allowed
+        && osa(&a.key, &b.key) <= allowed
+        && !is_inflection(&a.key, &b.key)
 }
 
 /// Capitalised words inside sentences, as written (case kept), each with the capitalised word
@@ -643,19 +669,17 @@ fn name_rows(texts: &BTreeMap<String, String>, out: &mut Vec<Difference>) {
     }
     // Spellings of one name share the first letter of their key and differ in length by at most
     // two: compare only within those buckets.
-    let keys: Vec<(char, usize)> = spellings
+    let keys: Vec<Key> = spellings.iter().map(|n| Key::new(n)).collect();
+    let first: Vec<char> = keys
         .iter()
-        .map(|n| {
-            let k = spelling_key(n);
-            (k.chars().next().unwrap_or(' '), k.chars().count())
-        })
+        .map(|k| k.key.chars().next().unwrap_or(' '))
         .collect();
     for i in 0..spellings.len() {
         for j in i + 1..spellings.len() {
-            if keys[i].0 != keys[j].0 || keys[i].1.abs_diff(keys[j].1) > 2 {
+            if first[i] != first[j] || keys[i].chars.abs_diff(keys[j].chars) > 2 {
                 continue;
             }
-            if same_name(spellings[i], spellings[j]) && same_person(spellings[i], spellings[j]) {
+            if same_key(&keys[i], &keys[j]) && same_person(spellings[i], spellings[j]) {
                 let (a, b) = (find(&mut parent, i), find(&mut parent, j));
                 parent[a] = b;
             }
@@ -706,15 +730,30 @@ fn shingles3(text: &str) -> Shingles {
     if w.len() < 3 {
         return w.iter().map(|t| t.rotate_left(7) ^ 0x5bd1_e995).collect();
     }
-    w.windows(3)
-        .map(|x| {
-            let h = x[0] ^ x[1].rotate_left(21) ^ x[2].rotate_left(42);
-            h.wrapping_mul(0xff51_afd7_ed55_8ccd) ^ (h >> 29)
-        })
-        .collect()
+    w.windows(3).map(|x| shingle3(x[0], x[1], x[2])).collect()
 }
 
-fn containment(part: &Shingles, whole: &Shingles) -> f64 {
+/// [`shingles3`] of a sentence or quote as a sorted list without repeats: a short text is
+/// checked against other texts' sets, and a list is cheaper to build than a set.
+fn part_shingles(text: &str) -> Vec<u64> {
+    let mut w: Vec<u64> = Vec::new();
+    for_each_token(text, |t| w.push(token_hash(t)));
+    let mut out: Vec<u64> = if w.len() < 3 {
+        w.iter().map(|t| t.rotate_left(7) ^ 0x5bd1_e995).collect()
+    } else {
+        w.windows(3).map(|x| shingle3(x[0], x[1], x[2])).collect()
+    };
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+fn shingle3(a: u64, b: u64, c: u64) -> u64 {
+    let h = a ^ b.rotate_left(21) ^ c.rotate_left(42);
+    h.wrapping_mul(0xff51_afd7_ed55_8ccd) ^ (h >> 29)
+}
+
+fn containment(part: &[u64], whole: &Shingles) -> f64 {
     if part.is_empty() {
         return 0.0;
     }
@@ -754,7 +793,7 @@ fn quote_and_unique_rows(
             if !seen.insert(key_form(&q)) {
                 continue;
             }
-            let sh = shingles3(&q);
+            let sh = part_shingles(&q);
             let carriers: Vec<&str> = sources
                 .iter()
                 .copied()
@@ -791,7 +830,7 @@ fn quote_and_unique_rows(
             if s.split_whitespace().count() < 6 || !seen.insert(key_form(s)) {
                 continue;
             }
-            let sh = shingles3(s);
+            let sh = part_shingles(s);
             if others.iter().all(|o| containment(&sh, o) < CARRIED) {
                 out.push(Difference {
                     kind: "unique".into(),

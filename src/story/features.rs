@@ -97,9 +97,9 @@ pub fn paragraph_features(text: &str, is_title: bool) -> Vec<(u32, Kind, u32)> {
         }
     });
     if !is_title {
-        for name in names(text) {
-            out.push((feature_id(Kind::Name, &name), Kind::Name, 1));
-        }
+        for_each_name(text, |name| {
+            out.push((feature_id(Kind::Name, name), Kind::Name, 1));
+        });
     }
     out
 }
@@ -122,7 +122,14 @@ pub fn combine<'a>(parts: impl IntoIterator<Item = &'a [(u32, Kind, u32)]>) -> S
 /// mentions ("Crocus", "Patrushev", "Kyiv").
 pub fn names(text: &str) -> Vec<String> {
     let mut out = Vec::new();
+    for_each_name(text, |n| out.push(n.to_string()));
+    out
+}
+
+/// Calls `f` with each of [`names`], lower-cased in one reused buffer.
+pub fn for_each_name(text: &str, mut f: impl FnMut(&str)) {
     let mut sentence_start = true;
+    let mut lower = String::new();
     for word in text.split_whitespace() {
         let trimmed = word.trim_matches(|c: char| !c.is_alphanumeric());
         let first = trimmed.chars().next();
@@ -134,11 +141,17 @@ pub fn names(text: &str) -> Vec<String> {
         {
             // "Moscow's" → "moscow"
             let base = trimmed.split(['\'', '\u{2019}']).next().unwrap_or(trimmed);
-            out.push(base.to_lowercase());
+            lower.clear();
+            if base.is_ascii() {
+                lower.push_str(base);
+                lower.make_ascii_lowercase();
+            } else {
+                lower.push_str(&base.to_lowercase());
+            }
+            f(&lower);
         }
         sentence_start = word.ends_with(['.', '!', '?', ':', '"']) || word.starts_with('"');
     }
-    out
 }
 
 #[cfg(test)]
