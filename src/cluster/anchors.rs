@@ -35,17 +35,36 @@ impl Hasher for AnchorHasher {
 
 const NIL: u32 = u32::MAX;
 
+/// Postings per arena chunk: the arena grows a chunk at a time, so it never holds the up to
+/// twice its size that a growing `Vec` does (nor copies itself while growing).
+const CHUNK_BITS: u32 = 16;
+const CHUNK: usize = 1 << CHUNK_BITS;
+
 #[derive(Default)]
 pub struct AnchorIndex {
     heads: HashMap<u32, u32, BuildHasherDefault<AnchorHasher>>,
-    postings: Vec<(u32, u32)>,
+    /// (slot, index of the next older posting of the same anchor), in chunks of [`CHUNK`].
+    chunks: Vec<Vec<(u32, u32)>>,
+    len: usize,
 }
 
 impl AnchorIndex {
     pub fn insert(&mut self, anchor: u32, slot: u32) {
-        let at = self.postings.len() as u32;
+        let at = self.len as u32;
         let next = self.heads.insert(anchor, at).unwrap_or(NIL);
-        self.postings.push((slot, next));
+        if self.len % CHUNK == 0 {
+            self.chunks.push(Vec::with_capacity(CHUNK));
+        }
+        self.chunks
+            .last_mut()
+            .expect("a chunk was just pushed")
+            .push((slot, next));
+        self.len += 1;
+    }
+
+    #[inline]
+    fn posting(&self, at: u32) -> (u32, u32) {
+        self.chunks[(at >> CHUNK_BITS) as usize][at as usize & (CHUNK - 1)]
     }
 
     /// Calls `f(slot)` for up to [`MAX_POSTINGS`] slots carrying `anchor`, newest first.
@@ -53,7 +72,7 @@ impl AnchorIndex {
         let mut at = self.heads.get(&anchor).copied().unwrap_or(NIL);
         let mut walked = 0;
         while at != NIL && walked < MAX_POSTINGS {
-            let (slot, next) = self.postings[at as usize];
+            let (slot, next) = self.posting(at);
             f(slot);
             at = next;
             walked += 1;
@@ -61,7 +80,7 @@ impl AnchorIndex {
     }
 
     pub fn postings(&self) -> usize {
-        self.postings.len()
+        self.len
     }
 }
 
@@ -84,5 +103,19 @@ mod tests {
         idx.for_each(8, |s| other.push(s));
         assert_eq!(other, [1000]);
         idx.for_each(9, |_| panic!("no postings"));
+        // Across chunk boundaries.
+        let mut big = AnchorIndex::default();
+        for s in 0..(2 * CHUNK as u32 + 10) {
+            big.insert(s % 3, s);
+        }
+        let mut got = Vec::new();
+        big.for_each(1, |s| got.push(s));
+        let want: Vec<u32> = (0..(2 * CHUNK as u32 + 10))
+            .rev()
+            .filter(|s| s % 3 == 1)
+            .take(MAX_POSTINGS)
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(big.postings(), 2 * CHUNK + 10);
     }
 }

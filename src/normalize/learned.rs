@@ -4,12 +4,17 @@
 //! article's lines are that source's boilerplate. The counts are rebuilt at start from the
 //! `line_hashes` the store keeps with each article, so nothing extra is written per line.
 
+use crate::cluster::AnchorHasher;
 use crate::document::SourceId;
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 #[derive(Debug)]
 pub struct LearnedBoilerplate {
-    counts: HashMap<(SourceId, u64), u32>,
+    /// Articles per (source, line), keyed by [`key`]: a line's key hash is already uniform, so
+    /// the pair folds into one 64-bit key (12 bytes an entry instead of 24; there is one entry
+    /// per distinct short line of every source, the largest table after the clusterer's).
+    counts: HashMap<u64, u32, BuildHasherDefault<AnchorHasher>>,
     min_articles: u32,
     max_words: usize,
 }
@@ -18,7 +23,7 @@ impl LearnedBoilerplate {
     /// `min_articles` = 0 turns learning off.
     pub fn new(min_articles: u32, max_words: usize) -> Self {
         LearnedBoilerplate {
-            counts: HashMap::new(),
+            counts: HashMap::default(),
             min_articles,
             max_words,
         }
@@ -34,7 +39,7 @@ impl LearnedBoilerplate {
         self.min_articles > 0
             && self
                 .counts
-                .get(&(source, key_hash))
+                .get(&key(source, key_hash))
                 .is_some_and(|&n| n >= self.min_articles)
     }
 
@@ -44,9 +49,18 @@ impl LearnedBoilerplate {
             return;
         }
         for &h in line_hashes {
-            *self.counts.entry((source, h)).or_default() += 1;
+            *self.counts.entry(key(source, h)).or_default() += 1;
         }
     }
+}
+
+/// One key for a source and a line: the line's hash with the source's id spread over all bits
+/// (two pairs share a key with probability 2⁻⁶⁴).
+fn key(source: SourceId, key_hash: u64) -> u64 {
+    key_hash
+        ^ (source.0 as u64)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .rotate_left(29)
 }
 
 #[cfg(test)]

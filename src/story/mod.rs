@@ -95,7 +95,8 @@ struct FeatureCounts {
 impl FeatureCounts {
     #[inline]
     fn home(&self, feature: u32) -> usize {
-        ((feature as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & (self.entries.len() - 1)
+        ((feature as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize
+            & (self.entries.len() - 1)
     }
 
     fn get(&self, feature: u32) -> u32 {
@@ -402,7 +403,13 @@ impl Storyteller {
     ) {
         let slot = self.slots.len() as u32;
         for &(f, _) in &vector.0 {
-            self.postings.entry(f).or_default().push(slot);
+            let list = self.postings.entry(f).or_default();
+            list.push(slot);
+            // Lookups walk only the newest MAX_POSTINGS: older ones are dropped in bulk, so a
+            // common feature's list stays bounded (and lookups see exactly what they did).
+            if list.len() >= 2 * MAX_POSTINGS {
+                list.drain(..list.len() - MAX_POSTINGS);
+            }
         }
         self.slots.push(Slot {
             article,
