@@ -52,7 +52,7 @@ impl AnchorIndex {
     pub fn insert(&mut self, anchor: u32, slot: u32) {
         let at = self.len as u32;
         let next = self.heads.insert(anchor, at).unwrap_or(NIL);
-        if self.len % CHUNK == 0 {
+        if self.len.is_multiple_of(CHUNK) {
             self.chunks.push(Vec::with_capacity(CHUNK));
         }
         self.chunks

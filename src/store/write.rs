@@ -455,7 +455,7 @@ async fn insert_rows<T>(
 ) -> Result<()> {
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(head);
-        q.push_values(chunk, |b, row| push(b, row));
+        q.push_values(chunk, &mut push);
         q.build().execute(&mut *conn).await.ctx(what)?;
     }
     Ok(())
