@@ -299,10 +299,20 @@ impl Daemon {
             }
             out
         };
-        for f in chosen {
-            self.start_poll(f);
-        }
-        while let Some(done) = self.polls.join_next().await {
+        // A bounded number of polls at a time: a finished poll holds its parsed feed until it is
+        // processed, and processing (new articles) is slower than fetching, so starting every
+        // feed at once would hold most of a large list's entries in memory.
+        let in_flight = (self.fetcher.config().global_concurrency.max(1) * 4).max(POLLS_IN_FLIGHT);
+        let mut waiting: std::collections::VecDeque<FeedRow> = chosen.into();
+        loop {
+            while self.polls.len() < in_flight
+                && let Some(f) = waiting.pop_front()
+            {
+                self.start_poll(f);
+            }
+            let Some(done) = self.polls.join_next().await else {
+                break;
+            };
             let reports = self.with_ready(done);
             self.process(reports).await?;
         }
@@ -968,6 +978,11 @@ impl Daemon {
 
 /// Article pages of one feed fetched at once.
 pub const PAGES_PER_FEED: usize = 2;
+
+/// Polls `newsdedup poll` keeps started at once (at least; four per allowed connection if that
+/// is more): enough finished polls to fill a batch of the pipeline, few enough that their parsed
+/// feeds stay a small part of memory.
+const POLLS_IN_FLIGHT: usize = 128;
 
 /// A finished poll read by [`Daemon::assess`], waiting for its entries' outcomes.
 struct Assessed {
