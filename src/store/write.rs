@@ -471,6 +471,13 @@ async fn insert_new_articles(
     if run.is_empty() {
         return Ok(());
     }
+    insert_started(conn, run).await?;
+    insert_articles(conn, run).await?;
+    insert_versions(conn, run, full_text).await
+}
+
+/// Inserts the sources, stories and clusters that these writes are the first of.
+async fn insert_started(conn: &mut sqlx::SqliteConnection, run: &[&ArticleWrite]) -> Result<()> {
     let now = |w: &ArticleWrite| sql_time(w.ingested_at);
     let sources: Vec<&NewSource> = run.iter().filter_map(|w| w.new_source.as_ref()).collect();
     insert_rows(
@@ -506,12 +513,17 @@ async fn insert_new_articles(
         },
         "inserting clusters",
     )
-    .await?;
+    .await
+}
+
+/// Inserts the `articles` rows of new articles.
+async fn insert_articles(conn: &mut sqlx::SqliteConnection, run: &[&ArticleWrite]) -> Result<()> {
     insert_rows(
         conn,
         "INSERT INTO articles (article_id, identity, source_id, external_id, url, cluster_id, latest_version_id, first_seen, updated_at) ",
         run,
         |mut b, w| {
+            let now = sql_time(w.ingested_at);
             b.push_bind(w.article.0)
                 .push_bind(w.identity.clone())
                 .push_bind(w.source.0)
@@ -519,12 +531,20 @@ async fn insert_new_articles(
                 .push_bind(w.url.clone())
                 .push_bind(w.cluster.0)
                 .push_bind(w.version_id.0)
-                .push_bind(now(w))
-                .push_bind(now(w));
+                .push_bind(now.clone())
+                .push_bind(now);
         },
         "inserting articles",
     )
-    .await?;
+    .await
+}
+
+/// Inserts the versions of these writes, and their search entries when the index is on.
+async fn insert_versions(
+    conn: &mut sqlx::SqliteConnection,
+    run: &[&ArticleWrite],
+    full_text: bool,
+) -> Result<()> {
     insert_rows(
         conn,
         VERSION_INSERT,
@@ -582,40 +602,15 @@ fn bind_version(
         .push_bind(w.story_matched.map(|m| m.1));
 }
 
-/// Writes one article version that updates a stored article or merges clusters or stories,
-/// statement by statement.
+/// Writes one article version that updates a stored article or merges clusters or stories:
+/// the merges and updates statement by statement, in their place.
 async fn write_one(
     conn: &mut sqlx::SqliteConnection,
     w: &ArticleWrite,
     full_text: bool,
 ) -> Result<()> {
-    if let Some(s) = &w.new_source {
-        sqlx::query("INSERT INTO sources (source_id, name) VALUES (?, ?)")
-            .bind(s.id.0)
-            .bind(&s.name)
-            .execute(&mut *conn)
-            .await
-            .ctx("inserting a source")?;
-    }
+    insert_started(conn, &[w]).await?;
     let now = sql_time(w.ingested_at);
-    if w.story_started {
-        sqlx::query("INSERT INTO stories (story_id, created_at, updated_at) VALUES (?, ?, ?)")
-            .bind(w.story.0)
-            .bind(&now)
-            .bind(&now)
-            .execute(&mut *conn)
-            .await
-            .ctx("inserting a story")?;
-    }
-    if w.cluster_started {
-        sqlx::query("INSERT INTO clusters (cluster_id, created_at, story_id) VALUES (?, ?, ?)")
-            .bind(w.cluster.0)
-            .bind(&now)
-            .bind(w.story.0)
-            .execute(&mut *conn)
-            .await
-            .ctx("inserting a cluster")?;
-    }
     for m in &w.story_merged {
         sqlx::query("UPDATE clusters SET story_id = ? WHERE story_id = ?")
             .bind(w.story.0)
@@ -667,21 +662,7 @@ async fn write_one(
             .ctx("recording a cluster merge")?;
     }
     if w.is_new {
-        sqlx::query(
-                "INSERT INTO articles (article_id, identity, source_id, external_id, url, cluster_id, latest_version_id, first_seen, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(w.article.0)
-            .bind(&w.identity)
-            .bind(w.source.0)
-            .bind(&w.external_id)
-            .bind(&w.url)
-            .bind(w.cluster.0)
-            .bind(w.version_id.0)
-            .bind(&now)
-            .bind(&now)
-            .execute(&mut *conn)
-            .await
-            .ctx("inserting an article")?;
+        insert_articles(conn, &[w]).await?;
     } else {
         // The previous version leaves the search index (if it was in it).
         sqlx::query(
@@ -713,22 +694,6 @@ async fn write_one(
             .await
             .ctx("updating an article")?;
     }
-    insert_rows(
-        conn,
-        VERSION_INSERT,
-        &[w],
-        |b, w| bind_version(b, w, full_text),
-        "inserting an article version",
-    )
-    .await?;
-    if full_text {
-        sqlx::query("INSERT INTO article_search (rowid, title, clean_text) VALUES (?, ?, ?)")
-            .bind(w.article.0)
-            .bind(&w.title)
-            .bind(&w.clean_text)
-            .execute(&mut *conn)
-            .await
-            .ctx("updating the search index")?;
-    }
+    insert_versions(conn, &[w], full_text).await?;
     Ok(())
 }
