@@ -66,7 +66,7 @@ fn bench(c: &mut Criterion) {
             ArticleId(i as i64),
             newsdedup::story::StoryId(i as i64),
             Some(published),
-            v,
+            &v,
         );
     }
     let mut next = n as i64;
@@ -77,7 +77,7 @@ fn bench(c: &mut Criterion) {
             let f = article(&mut rng);
             let v = t.vector(&f);
             next += 1;
-            t.assign(ArticleId(next), ClusterId(next), Some(now), v)
+            t.assign(ArticleId(next), ClusterId(next), Some(now), &v)
         })
     });
     g.finish();

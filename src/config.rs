@@ -36,6 +36,8 @@ pub struct Config {
 pub struct DatabaseConfig {
     pub path: PathBuf,
     pub full_text: bool,
+    /// The writer's SQLite page cache, in MiB.
+    pub cache_mib: u32,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]

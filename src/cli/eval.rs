@@ -76,7 +76,14 @@ async fn run_once(
         None => tmp.path().join("eval.db"),
     };
     config.database.full_text = false;
-    let store = Store::open(&config.database.path, StoreOptions { full_text: false }).await?;
+    let store = Store::open(
+        &config.database.path,
+        StoreOptions {
+            full_text: false,
+            cache_mib: config.database.cache_mib,
+        },
+    )
+    .await?;
     let mut pipeline = Pipeline::open(store, config).await?;
     let summary = ingest_paths(
         &mut pipeline,

@@ -36,6 +36,7 @@ pub async fn run(args: IngestArgs, mut config: Config) -> Result<ExitCode> {
         &db,
         StoreOptions {
             full_text: config.database.full_text,
+            cache_mib: config.database.cache_mib,
         },
     )
     .await?;

@@ -1,10 +1,15 @@
 //! Inverted index from sketch anchors to the articles that carry them.
 //!
-//! In: (anchor, slot) pairs as articles arrive. Out: for a new article's anchors, the slots that
-//! share them, most shared first. Postings are a linked list per anchor in one arena (8 bytes a
-//! posting, no allocation per anchor); a lookup walks at most [`MAX_POSTINGS`] of an anchor's
+//! In: (anchor, slot) pairs as articles arrive, slots increasing. Out: for a new article's anchors,
+//! the slots that share them, newest first. A lookup walks at most [`MAX_POSTINGS`] of an anchor's
 //! newest postings, so a phrase every article uses costs a bounded amount and finds the recent
 //! copies, which are the ones that matter.
+//!
+//! Most anchors are carried by one article only, so the index is laid out for that: postings
+//! live in one array sorted by (anchor, slot), 8 bytes a posting and no per-anchor entry, found
+//! through a directory of the anchors' top bits. New postings wait in a small linked-list buffer
+//! and are merged into the array in bulk when the buffer reaches an eighth of it (a hash map of
+//! anchor heads cost another 18 bytes a posting, more than the postings themselves).
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -35,58 +40,137 @@ impl Hasher for AnchorHasher {
 
 const NIL: u32 = u32::MAX;
 
-/// Postings per arena chunk: the arena grows a chunk at a time, so it never holds the up to
-/// twice its size that a growing `Vec` does (nor copies itself while growing).
-const CHUNK_BITS: u32 = 16;
-const CHUNK: usize = 1 << CHUNK_BITS;
+/// The buffer is merged into the sorted array when it holds this many postings, or an eighth of
+/// the array if that is more: each posting is then moved a bounded number of times on average.
+const MIN_MERGE: usize = 1 << 15;
+
+/// Sorted postings per directory bucket, about (a lookup binary-searches one bucket).
+const BUCKET_POSTINGS: usize = 8;
 
 #[derive(Default)]
 pub struct AnchorIndex {
+    /// Merged postings as (anchor, slot), sorted.
+    sorted: Vec<(u32, u32)>,
+    /// `dir[b]..dir[b + 1]` are the sorted postings whose anchor's top `dir_bits` bits are `b`.
+    dir: Vec<u32>,
+    dir_bits: u32,
+    /// Postings not merged yet: the newest of each anchor, and (slot, next older) links.
     heads: HashMap<u32, u32, BuildHasherDefault<AnchorHasher>>,
-    /// (slot, index of the next older posting of the same anchor), in chunks of [`CHUNK`].
-    chunks: Vec<Vec<(u32, u32)>>,
-    len: usize,
+    recent: Vec<(u32, u32)>,
+    /// The anchor of each `recent` posting, for the merge.
+    recent_anchors: Vec<u32>,
 }
 
 impl AnchorIndex {
+    /// Adds a posting; `slot` must be at least every slot added before.
     pub fn insert(&mut self, anchor: u32, slot: u32) {
-        let at = self.len as u32;
+        let at = self.recent.len() as u32;
         let next = self.heads.insert(anchor, at).unwrap_or(NIL);
-        if self.len.is_multiple_of(CHUNK) {
-            self.chunks.push(Vec::with_capacity(CHUNK));
+        self.recent.push((slot, next));
+        self.recent_anchors.push(anchor);
+        if self.recent.len() >= MIN_MERGE.max(self.sorted.len() / 8) {
+            self.merge();
         }
-        self.chunks
-            .last_mut()
-            .expect("a chunk was just pushed")
-            .push((slot, next));
-        self.len += 1;
+    }
+
+    /// Moves the buffered postings into the sorted array.
+    fn merge(&mut self) {
+        let mut new: Vec<(u32, u32)> = self
+            .recent_anchors
+            .iter()
+            .zip(&self.recent)
+            .map(|(&a, &(s, _))| (a, s))
+            .collect();
+        new.sort_unstable();
+        self.heads = HashMap::default();
+        self.recent = Vec::new();
+        self.recent_anchors = Vec::new();
+
+        // Merge from the back, in place: the array grows by exactly the new postings.
+        let old = self.sorted.len();
+        self.sorted.reserve_exact(new.len());
+        self.sorted.resize(old + new.len(), (0, 0));
+        let (mut i, mut j, mut k) = (old, new.len(), old + new.len());
+        while j > 0 {
+            k -= 1;
+            if i > 0 && self.sorted[i - 1] > new[j - 1] {
+                i -= 1;
+                self.sorted[k] = self.sorted[i];
+            } else {
+                j -= 1;
+                self.sorted[k] = new[j];
+            }
+        }
+
+        // The directory: about BUCKET_POSTINGS postings a bucket.
+        let buckets = (self.sorted.len() / BUCKET_POSTINGS)
+            .max(1)
+            .next_power_of_two();
+        self.dir_bits = buckets.trailing_zeros();
+        let mut dir = vec![0u32; buckets + 1];
+        for &(a, _) in &self.sorted {
+            dir[self.bucket(a) + 1] += 1;
+        }
+        for b in 0..buckets {
+            dir[b + 1] += dir[b];
+        }
+        self.dir = dir;
     }
 
     #[inline]
-    fn posting(&self, at: u32) -> (u32, u32) {
-        self.chunks[(at >> CHUNK_BITS) as usize][at as usize & (CHUNK - 1)]
+    fn bucket(&self, anchor: u32) -> usize {
+        if self.dir_bits == 0 {
+            0
+        } else {
+            (anchor >> (32 - self.dir_bits)) as usize
+        }
     }
 
     /// Calls `f(slot)` for up to [`MAX_POSTINGS`] slots carrying `anchor`, newest first.
     pub fn for_each(&self, anchor: u32, mut f: impl FnMut(u32)) {
-        let mut at = self.heads.get(&anchor).copied().unwrap_or(NIL);
         let mut walked = 0;
+        let mut at = self.heads.get(&anchor).copied().unwrap_or(NIL);
         while at != NIL && walked < MAX_POSTINGS {
-            let (slot, next) = self.posting(at);
+            let (slot, next) = self.recent[at as usize];
             f(slot);
             at = next;
+            walked += 1;
+        }
+        if walked == MAX_POSTINGS || self.sorted.is_empty() {
+            return;
+        }
+        let b = self.bucket(anchor);
+        let bucket = &self.sorted[self.dir[b] as usize..self.dir[b + 1] as usize];
+        // The anchor's run ends where the next anchor begins; walk it backwards (newest first).
+        let end = bucket.partition_point(|&(a, _)| a <= anchor);
+        for &(a, slot) in bucket[..end].iter().rev() {
+            if a != anchor || walked == MAX_POSTINGS {
+                break;
+            }
+            f(slot);
             walked += 1;
         }
     }
 
     pub fn postings(&self) -> usize {
-        self.len
+        self.sorted.len() + self.recent.len()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The newest `MAX_POSTINGS` slots of `anchor` in a plain list of postings.
+    fn naive(postings: &[(u32, u32)], anchor: u32) -> Vec<u32> {
+        postings
+            .iter()
+            .rev()
+            .filter(|p| p.0 == anchor)
+            .map(|p| p.1)
+            .take(MAX_POSTINGS)
+            .collect()
+    }
 
     #[test]
     fn lists_slots_newest_first_and_bounded() {
@@ -103,19 +187,37 @@ mod tests {
         idx.for_each(8, |s| other.push(s));
         assert_eq!(other, [1000]);
         idx.for_each(9, |_| panic!("no postings"));
-        // Across chunk boundaries.
-        let mut big = AnchorIndex::default();
-        for s in 0..(2 * CHUNK as u32 + 10) {
-            big.insert(s % 3, s);
+    }
+
+    #[test]
+    fn merged_and_buffered_postings_read_like_one_list() {
+        // Enough postings for several merges; anchors from a few hot ones to many singletons,
+        // including 0 and u32::MAX, and several anchors per slot.
+        let mut idx = AnchorIndex::default();
+        let mut all = Vec::new();
+        let mut x: u32 = 99;
+        let n = 5 * MIN_MERGE as u32 + 1234;
+        for i in 0..n {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let anchor = match i % 7 {
+                0 => 0,
+                1 => u32::MAX,
+                2 => x % 50,
+                3 => (x % 5000).wrapping_mul(0x9E37_79B1),
+                _ => x,
+            };
+            let slot = i / 3;
+            idx.insert(anchor, slot);
+            all.push((anchor, slot));
         }
-        let mut got = Vec::new();
-        big.for_each(1, |s| got.push(s));
-        let want: Vec<u32> = (0..(2 * CHUNK as u32 + 10))
-            .rev()
-            .filter(|s| s % 3 == 1)
-            .take(MAX_POSTINGS)
-            .collect();
-        assert_eq!(got, want);
-        assert_eq!(big.postings(), 2 * CHUNK + 10);
+        assert!(!idx.sorted.is_empty() && !idx.recent.is_empty());
+        assert_eq!(idx.postings(), all.len());
+        let mut probes: Vec<u32> = all.iter().step_by(97).map(|p| p.0).collect();
+        probes.extend([0, u32::MAX, 1, 7, 12345]);
+        for a in probes {
+            let mut got = Vec::new();
+            idx.for_each(a, |s| got.push(s));
+            assert_eq!(got, naive(&all, a), "anchor {a}");
+        }
     }
 }

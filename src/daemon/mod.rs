@@ -127,6 +127,7 @@ impl Daemon {
             &db,
             StoreOptions {
                 full_text: config.database.full_text,
+                cache_mib: config.database.cache_mib,
             },
         )
         .await?;

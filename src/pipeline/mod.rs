@@ -248,8 +248,24 @@ impl Summary {
 struct Known {
     article: ArticleId,
     version: i64,
-    /// Content hashes of every stored version: a text seen before is not stored again.
-    content_hashes: Vec<u64>,
+    /// Content hash of the latest version, and of the older ones: a text seen before is not
+    /// stored again. (The latest is kept apart so that an article with one version, nearly all
+    /// of them, costs no allocation: this map has an entry per stored article.)
+    content_hash: u64,
+    older: Box<[u64]>,
+}
+
+impl Known {
+    fn has(&self, hash: u64) -> bool {
+        self.content_hash == hash || self.older.contains(&hash)
+    }
+
+    /// Records a new latest version's hash.
+    fn push(&mut self, hash: u64) {
+        let mut older = std::mem::take(&mut self.older).into_vec();
+        older.push(std::mem::replace(&mut self.content_hash, hash));
+        self.older = older.into_boxed_slice();
+    }
 }
 
 /// The sequential half of the pipeline, owning the store's writer.
@@ -306,14 +322,15 @@ impl Pipeline {
                         .get(&a.cluster)
                         .copied()
                         .unwrap_or(StoryId(a.cluster.0));
-                    storyteller.restore(a.article, story, a.published, v);
+                    storyteller.restore(a.article, story, a.published, &v);
                 }
                 known.insert(
                     xxh3_64(a.identity.as_bytes()),
                     Known {
                         article: a.article,
                         version: a.version,
-                        content_hashes: vec![a.content_hash],
+                        content_hash: a.content_hash,
+                        older: Box::default(),
                     },
                 );
             })
@@ -324,7 +341,9 @@ impl Pipeline {
             known.iter().map(|(&h, k)| (k.article, h)).collect();
         for (article, hash) in store.older_version_hashes().await? {
             if let Some(k) = identity_of.get(&article).and_then(|h| known.get_mut(h)) {
-                k.content_hashes.push(hash);
+                let mut older = std::mem::take(&mut k.older).into_vec();
+                older.push(hash);
+                k.older = older.into_boxed_slice();
             }
         }
         tracing::debug!(
@@ -388,7 +407,7 @@ impl Pipeline {
     /// Takes one prepared document, in arrival order, and queues its write.
     pub fn accept(&mut self, mut p: Prepared, now: DateTime<Utc>) -> Outcome {
         let (article, version, is_new) = match self.known.get(&p.identity_hash) {
-            Some(k) if k.content_hashes.contains(&p.content_hash) => {
+            Some(k) if k.has(p.content_hash) => {
                 return Outcome::Unchanged { article: k.article };
             }
             Some(k) => (k.article, k.version + 1, false),
@@ -441,12 +460,9 @@ impl Pipeline {
         let (story, story_started) = if assignment.started {
             let ids: Vec<u32> = features.features.iter().map(|f| f.0).collect();
             let vector = self.storyteller.record_and_vector(&features);
-            let s = self.storyteller.assign(
-                article,
-                assignment.cluster,
-                p.doc.published,
-                vector.clone(),
-            );
+            let s = self
+                .storyteller
+                .assign(article, assignment.cluster, p.doc.published, &vector);
             story_features = Some(ids);
             story_vector = Some(vector);
             story_matched = s.best;
@@ -488,13 +504,21 @@ impl Pipeline {
                 .push(assignment.cluster);
         }
 
-        let known = self.known.entry(p.identity_hash).or_insert(Known {
-            article,
-            version,
-            content_hashes: Vec::new(),
-        });
-        known.version = version;
-        known.content_hashes.push(p.content_hash);
+        match self.known.entry(p.identity_hash) {
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                let known = e.get_mut();
+                known.version = version;
+                known.push(p.content_hash);
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(Known {
+                    article,
+                    version,
+                    content_hash: p.content_hash,
+                    older: Box::default(),
+                });
+            }
+        }
         let version_id = VersionId(self.next_version);
         self.next_version += 1;
         let outcome = match (is_new, assignment.best) {

@@ -33,11 +33,19 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 pub struct StoreOptions {
     /// Keep the full-text index in step with the articles.
     pub full_text: bool,
+    /// The writer's page cache, in MiB (`[database] cache_mib`).
+    pub cache_mib: u32,
 }
+
+/// The writer's page cache unless configured: it holds the B-tree and FTS pages a batch updates.
+pub const DEFAULT_CACHE_MIB: u32 = 16;
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions { full_text: true }
+        StoreOptions {
+            full_text: true,
+            cache_mib: DEFAULT_CACHE_MIB,
+        }
     }
 }
 
@@ -64,9 +72,9 @@ pub(crate) fn connect_options(path: &Path) -> Result<SqliteConnectOptions> {
         .busy_timeout(BUSY_TIMEOUT)
         .foreign_keys(true)
         .pragma("temp_store", "memory")
-        // The writer's page cache (64 MiB) keeps the B-tree and FTS pages it updates; readers
-        // take READER_CACHE_KIB each and leave the rest to the operating system's cache.
-        .pragma("cache_size", "-65536"))
+        // Readers take READER_CACHE_KIB each and leave the rest to the operating system's
+        // cache; the writer's is set from StoreOptions.
+        .pragma("cache_size", format!("-{READER_CACHE_KIB}")))
 }
 
 /// Page cache of each read-only connection, in KiB: scans (the pipeline's restore at start)
@@ -76,7 +84,6 @@ const READER_CACHE_KIB: i64 = 4096;
 /// The options of the read-only connections.
 fn reader_options(opts: SqliteConnectOptions) -> SqliteConnectOptions {
     opts.read_only(true)
-        .pragma("cache_size", format!("-{READER_CACHE_KIB}"))
 }
 
 /// Takes the database's writer lock (an advisory lock on `<db>.writer-lock`, released when the
@@ -122,7 +129,11 @@ impl Store {
         let writer_lock = lock_writer(path)?;
         let opts = connect_options(path)?;
         use sqlx::ConnectOptions;
-        let mut writer = opts.clone().connect().await.map_err(|source| Error::Open {
+        let writer_opts = opts.clone().pragma(
+            "cache_size",
+            format!("-{}", u64::from(options.cache_mib.max(1)) * 1024),
+        );
+        let mut writer = writer_opts.connect().await.map_err(|source| Error::Open {
             path: path.to_owned(),
             source,
         })?;

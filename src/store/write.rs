@@ -289,13 +289,16 @@ impl Store {
     }
 
     /// (article, content hash) of every version that is not its article's latest.
+    ///
+    /// This and the other start-up scans read through the readers: a scan of the versions
+    /// (texts included) on the writer would fill its large page cache for nothing.
     pub async fn older_version_hashes(&mut self) -> Result<Vec<(ArticleId, u64)>> {
         let rows = sqlx::query(
             "SELECT v.article_id, v.content_hash FROM article_versions v
              JOIN articles a ON a.article_id = v.article_id
              WHERE v.version_id <> a.latest_version_id",
         )
-        .fetch_all(&mut self.writer)
+        .fetch_all(&self.readers)
         .await
         .ctx("reading version hashes")?;
         Ok(rows
@@ -307,7 +310,7 @@ impl Store {
     /// The current story of every live cluster.
     pub async fn cluster_stories(&mut self) -> Result<Vec<(ClusterId, StoryId)>> {
         let rows = sqlx::query("SELECT cluster_id, COALESCE(story_id, cluster_id) FROM clusters WHERE merged_into IS NULL")
-            .fetch_all(&mut self.writer)
+            .fetch_all(&self.readers)
             .await
             .ctx("reading cluster stories")?;
         Ok(rows
