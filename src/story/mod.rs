@@ -281,10 +281,11 @@ impl QueryTable {
     }
 
     /// The cosine with a stored vector: the sum of [`StoryVector::cosine`] over the stored
-    /// (quantized) weights, in the same order (by feature).
+    /// (quantized) weights, in the same order (by feature), scaled once at the end.
     fn cosine(&self, other: &StoredVector) -> f64 {
+        let (features, weights) = other.parts();
         let mut s = 0f64;
-        for (f, w) in other.iter() {
+        for (i, &f) in features.iter().enumerate() {
             let mut at = Self::home(f, self.mask);
             loop {
                 let (g, x) = self.entries[at];
@@ -292,13 +293,14 @@ impl QueryTable {
                     break;
                 }
                 if g == f {
-                    s += x as f64 * w as f64;
+                    let q = (weights[i / 2] >> (16 * (i % 2))) & 0xFFFF;
+                    s += x as f64 * q as f64;
                     break;
                 }
                 at = (at + 1) & self.mask;
             }
         }
-        s
+        s / StoredVector::SCALE as f64
     }
 }
 
@@ -351,10 +353,31 @@ impl StoredVector {
         2 * self.0.len() / 3
     }
 
+    /// The features, and the quantized weights two to a word (the first in the low half).
+    fn parts(&self) -> (&[u32], &[u32]) {
+        self.0.split_at(self.len())
+    }
+
+    /// Asks the CPU to start loading the vector (a hint only): the linker computes cosines
+    /// against up to 64 stored vectors an article, each in its own allocation, and waiting for
+    /// each one's memory in turn was most of a cosine's cost.
+    #[inline]
+    fn prefetch(&self) {
+        #[cfg(target_arch = "x86_64")]
+        for line in self.0.chunks(16) {
+            // SAFETY: a prefetch never faults, and the pointer is into the vector.
+            unsafe {
+                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                    line.as_ptr() as *const i8
+                )
+            };
+        }
+    }
+
     /// (feature, weight) pairs, by feature.
+    #[cfg(test)]
     fn iter(&self) -> impl Iterator<Item = (u32, f32)> + '_ {
-        let n = self.len();
-        let (features, weights) = self.0.split_at(n);
+        let (features, weights) = self.parts();
         features.iter().enumerate().map(move |(i, &f)| {
             let q = (weights[i / 2] >> (16 * (i % 2))) & 0xFFFF;
             (f, q as f32 / Self::SCALE)
@@ -512,12 +535,21 @@ impl Storyteller {
             cands.truncate(k);
         }
         let table = QueryTable::new(vector);
-        let mut out: Vec<(u32, f64)> = cands
+        let cands: Vec<u32> = cands
             .into_iter()
-            .filter(|&(s, _)| self.in_window(published, self.slots[s as usize].published))
-            .map(|(s, _)| (s, table.cosine(&self.slots[s as usize].vector)))
-            .filter(|&(_, c)| c >= self.params.min_similarity)
+            .map(|(s, _)| s)
+            .filter(|&s| self.in_window(published, self.slots[s as usize].published))
             .collect();
+        let mut out: Vec<(u32, f64)> = Vec::new();
+        for (i, &s) in cands.iter().enumerate() {
+            if let Some(&next) = cands.get(i + 1) {
+                self.slots[next as usize].vector.prefetch();
+            }
+            let c = table.cosine(&self.slots[s as usize].vector);
+            if c >= self.params.min_similarity {
+                out.push((s, c));
+            }
+        }
         out.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         out
     }
@@ -673,8 +705,8 @@ mod tests {
         let t = QueryTable::new(&a);
         let stored = |v: &StoryVector| StoredVector::new(v);
         let dequantized = |v: &StoryVector| StoryVector(stored(v).iter().collect());
-        assert_eq!(t.cosine(&stored(&b)), a.cosine(&dequantized(&b)));
-        assert_eq!(t.cosine(&stored(&a)), a.cosine(&dequantized(&a)));
+        assert!((t.cosine(&stored(&b)) - a.cosine(&dequantized(&b))).abs() < 1e-9);
+        assert!((t.cosine(&stored(&a)) - a.cosine(&dequantized(&a))).abs() < 1e-9);
         assert!((t.cosine(&stored(&b)) - a.cosine(&b)).abs() < 1e-4);
         assert_eq!(
             QueryTable::new(&StoryVector::default()).cosine(&stored(&a)),
