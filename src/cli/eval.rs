@@ -76,14 +76,7 @@ async fn run_once(
         None => tmp.path().join("eval.db"),
     };
     config.database.full_text = false;
-    let store = Store::open(
-        &config.database.path,
-        StoreOptions {
-            full_text: false,
-            cache_mib: config.database.cache_mib,
-        },
-    )
-    .await?;
+    let store = Store::open(&config.database.path, StoreOptions::from(&config.database)).await?;
     let mut pipeline = Pipeline::open(store, config).await?;
     let summary = ingest_paths(
         &mut pipeline,

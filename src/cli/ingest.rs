@@ -32,14 +32,7 @@ pub async fn run(args: IngestArgs, mut config: Config) -> Result<ExitCode> {
         config.database.full_text = false;
     }
     let db = config.database.path.clone();
-    let store = Store::open(
-        &db,
-        StoreOptions {
-            full_text: config.database.full_text,
-            cache_mib: config.database.cache_mib,
-        },
-    )
-    .await?;
+    let store = Store::open(&db, StoreOptions::from(&config.database)).await?;
     let mut pipeline = Pipeline::open(store, config)
         .await
         .context("restoring state from the database")?;

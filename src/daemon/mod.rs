@@ -123,14 +123,7 @@ impl Daemon {
                 .await?;
             }
         }
-        let store = Store::open(
-            &db,
-            StoreOptions {
-                full_text: config.database.full_text,
-                cache_mib: config.database.cache_mib,
-            },
-        )
-        .await?;
+        let store = Store::open(&db, StoreOptions::from(&config.database)).await?;
         let pipeline = Pipeline::open(store, config.clone()).await?;
         let fetcher =
             Fetcher::new(fetch_config(&config)).map_err(|e| crate::error::Error::Config {

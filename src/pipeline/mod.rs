@@ -262,8 +262,14 @@ impl Known {
 
     /// Records a new latest version's hash.
     fn push(&mut self, hash: u64) {
+        let previous = std::mem::replace(&mut self.content_hash, hash);
+        self.add_older(previous);
+    }
+
+    /// Records an older version's hash.
+    fn add_older(&mut self, hash: u64) {
         let mut older = std::mem::take(&mut self.older).into_vec();
-        older.push(std::mem::replace(&mut self.content_hash, hash));
+        older.push(hash);
         self.older = older.into_boxed_slice();
     }
 }
@@ -341,9 +347,7 @@ impl Pipeline {
             known.iter().map(|(&h, k)| (k.article, h)).collect();
         for (article, hash) in store.older_version_hashes().await? {
             if let Some(k) = identity_of.get(&article).and_then(|h| known.get_mut(h)) {
-                let mut older = std::mem::take(&mut k.older).into_vec();
-                older.push(hash);
-                k.older = older.into_boxed_slice();
+                k.add_older(hash);
             }
         }
         tracing::debug!(

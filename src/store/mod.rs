@@ -40,6 +40,15 @@ pub struct StoreOptions {
 /// The writer's page cache unless configured: it holds the B-tree and FTS pages a batch updates.
 pub const DEFAULT_CACHE_MIB: u32 = 16;
 
+impl From<&crate::config::DatabaseConfig> for StoreOptions {
+    fn from(c: &crate::config::DatabaseConfig) -> Self {
+        StoreOptions {
+            full_text: c.full_text,
+            cache_mib: c.cache_mib,
+        }
+    }
+}
+
 impl Default for StoreOptions {
     fn default() -> Self {
         StoreOptions {

@@ -293,8 +293,7 @@ impl QueryTable {
                     break;
                 }
                 if g == f {
-                    let q = (weights[i / 2] >> (16 * (i % 2))) & 0xFFFF;
-                    s += x as f64 * q as f64;
+                    s += x as f64 * StoredVector::quantized(weights, i) as f64;
                     break;
                 }
                 at = (at + 1) & self.mask;
@@ -358,6 +357,12 @@ impl StoredVector {
         self.0.split_at(self.len())
     }
 
+    /// The `i`th quantized weight of [`StoredVector::parts`]' weights.
+    #[inline]
+    fn quantized(weights: &[u32], i: usize) -> u32 {
+        (weights[i / 2] >> (16 * (i % 2))) & 0xFFFF
+    }
+
     /// Asks the CPU to start loading the vector (a hint only): the linker computes cosines
     /// against up to 64 stored vectors an article, each in its own allocation, and waiting for
     /// each one's memory in turn was most of a cosine's cost.
@@ -378,10 +383,10 @@ impl StoredVector {
     #[cfg(test)]
     fn iter(&self) -> impl Iterator<Item = (u32, f32)> + '_ {
         let (features, weights) = self.parts();
-        features.iter().enumerate().map(move |(i, &f)| {
-            let q = (weights[i / 2] >> (16 * (i % 2))) & 0xFFFF;
-            (f, q as f32 / Self::SCALE)
-        })
+        features
+            .iter()
+            .enumerate()
+            .map(move |(i, &f)| (f, Self::quantized(weights, i) as f32 / Self::SCALE))
     }
 }
 
