@@ -16,6 +16,7 @@
 pub mod cluster;
 pub mod config;
 pub mod daemon;
+pub mod dense;
 pub mod diff;
 pub mod document;
 pub mod error;

@@ -17,9 +17,9 @@ mod simindex;
 pub use anchors::{AnchorHasher, AnchorIndex, MAX_POSTINGS};
 pub use simindex::SimhashIndex;
 
+use crate::dense::{DenseMap, Groups};
 use crate::document::{ArticleId, ClusterId};
 use crate::fingerprint::{Fingerprint, Simhash, Sketch};
-use std::collections::HashMap;
 
 /// The thresholds of near-duplicate matching (see docs/BENCHMARKS.md for how they were chosen).
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
@@ -106,8 +106,8 @@ struct Slot {
 pub struct Clusterer {
     params: ClusterParams,
     slots: Vec<Slot>,
-    by_article: HashMap<ArticleId, u32>,
-    members: HashMap<ClusterId, Vec<u32>>,
+    by_article: DenseMap<ArticleId, u32>,
+    members: Groups<ClusterId, u32>,
     simhash: SimhashIndex,
     anchors: AnchorIndex,
     next_cluster: i64,
@@ -121,8 +121,8 @@ impl Clusterer {
         Clusterer {
             params,
             slots: Vec::new(),
-            by_article: HashMap::new(),
-            members: HashMap::new(),
+            by_article: DenseMap::default(),
+            members: Groups::default(),
             simhash,
             anchors: AnchorIndex::default(),
             next_cluster: 1,
@@ -146,8 +146,8 @@ impl Clusterer {
     /// The cluster an article is in now.
     pub fn cluster_of(&self, article: ArticleId) -> Option<ClusterId> {
         self.by_article
-            .get(&article)
-            .map(|&s| self.slots[s as usize].cluster)
+            .get(article)
+            .map(|s| self.slots[s as usize].cluster)
     }
 
     /// Makes new cluster ids start after `max` (ids are never reused, even of merged clusters).
@@ -162,7 +162,7 @@ impl Clusterer {
     }
 
     fn add(&mut self, article: ArticleId, cluster: ClusterId, fp: &Fingerprint) {
-        if let Some(old) = self.by_article.remove(&article) {
+        if let Some(old) = self.by_article.remove(article) {
             self.retire(old);
         }
         let slot = self.slots.len() as u32;
@@ -178,7 +178,7 @@ impl Clusterer {
             alive: true,
         });
         self.by_article.insert(article, slot);
-        self.members.entry(cluster).or_default().push(slot);
+        self.members.push(cluster, slot);
     }
 
     /// Takes a slot out of service (its article got a new version).
@@ -186,12 +186,7 @@ impl Clusterer {
         let s = &mut self.slots[slot as usize];
         s.alive = false;
         s.sketch = Sketch::default();
-        if let Some(m) = self.members.get_mut(&s.cluster) {
-            m.retain(|&x| x != slot);
-            if m.is_empty() {
-                self.members.remove(&s.cluster);
-            }
-        }
+        self.members.remove_value(s.cluster, slot);
     }
 
     /// Verifies a candidate pair on their sketches (or simhashes, for texts too short to sketch).
@@ -238,7 +233,7 @@ impl Clusterer {
 
     /// Finds the stored articles a fingerprint matches, best first, as (slot, match).
     pub fn matches(&mut self, article: ArticleId, fp: &Fingerprint) -> Vec<(u32, Match)> {
-        let own = self.by_article.get(&article).copied();
+        let own = self.by_article.get(article);
         // Shared anchors per slot, counted in a table indexed by slot (zero between calls).
         let hits = &mut self.hits;
         hits.resize(self.slots.len(), 0);
@@ -290,13 +285,13 @@ impl Clusterer {
 
     /// Up to [`SAMPLE`] members of a cluster, spread over its history.
     fn sample(&self, cluster: ClusterId) -> Vec<u32> {
-        let Some(m) = self.members.get(&cluster) else {
-            return Vec::new();
-        };
-        if m.len() <= SAMPLE {
-            return m.clone();
+        let n = self.members.len_of(cluster);
+        if n <= SAMPLE {
+            return self.members.get(cluster).collect();
         }
-        (0..SAMPLE).map(|i| m[i * m.len() / SAMPLE]).collect()
+        (0..SAMPLE)
+            .map(|i| self.members.nth(cluster, i * n / SAMPLE))
+            .collect()
     }
 
     /// Containment between a fingerprint and a stored slot.
@@ -339,7 +334,7 @@ impl Clusterer {
     /// original do; two articles a digest reprints side by side do not).
     pub fn assign(&mut self, article: ArticleId, fp: &Fingerprint) -> Assignment {
         let mut previous = None;
-        if let Some(old) = self.by_article.remove(&article) {
+        if let Some(old) = self.by_article.remove(article) {
             previous = Some(self.slots[old as usize].cluster);
             self.retire(old);
         }
@@ -355,7 +350,7 @@ impl Clusterer {
         clusters.retain(|&(c, _)| self.fits(fp, c));
         let Some(&(mut target, best)) = clusters.first() else {
             // A new version that matches nothing keeps its cluster when it was alone there.
-            if let Some(c) = previous.filter(|c| !self.members.contains_key(c)) {
+            if let Some(c) = previous.filter(|&c| !self.members.contains(c)) {
                 self.add(article, c, fp);
                 return Assignment {
                     cluster: c,
@@ -388,12 +383,11 @@ impl Clusterer {
             target = oldest;
         }
         for &c in &merged {
-            if let Some(slots) = self.members.remove(&c) {
-                for &s in &slots {
-                    self.slots[s as usize].cluster = target;
-                }
-                self.members.entry(target).or_default().extend(slots);
+            let slots = self.members.remove(c);
+            for &s in &slots {
+                self.slots[s as usize].cluster = target;
             }
+            self.members.extend(target, slots);
         }
         merged.sort();
         self.add(article, target, fp);

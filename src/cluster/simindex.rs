@@ -3,34 +3,123 @@
 //!
 //! Multi-index hashing (Manku, Jain and Das Sarma, WWW 2007; Norouzi et al., CVPR 2012): the 64
 //! bits are cut into `k + 1` blocks, and by pigeonhole two fingerprints within distance `k` agree
-//! exactly on at least one block. Each block has a table of buckets addressed by that block's
-//! bits; a query scans one bucket per table and checks the full distance. Buckets hold the full
-//! fingerprints next to their slots, so the scan is a linear pass over contiguous memory.
+//! exactly on at least one block. Each block has a table sorted by that block's bits; a query
+//! scans the run of its own block's value in each table and checks the full distance. Tables hold
+//! the full fingerprints next to their slots, so the scan is a linear pass over contiguous memory.
 
+use crate::cluster::anchors::AnchorHasher;
 use crate::fingerprint::Simhash;
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 /// At most this many bits of a block address its bucket.
 const KEY_BITS: u32 = 20;
 
+/// The buffer is merged into the sorted tables when it holds this many fingerprints, or an
+/// eighth of a table if that is more: each entry is then moved a bounded number of times.
+const MIN_MERGE: usize = 1 << 15;
+
+/// Sorted entries per directory bucket, about (a lookup binary-searches one bucket).
+const BUCKET_ENTRIES: usize = 8;
+
+const NIL: u32 = u32::MAX;
+
+/// One block's table: every merged fingerprint, sorted by the block's key (then by insertion),
+/// so the fingerprints sharing a key are one contiguous run.
 struct Table {
     shift: u32,
-    mask: u64,
-    fps: Vec<Vec<u64>>,
-    slots: Vec<Vec<u32>>,
+    key_bits: u32,
+    fps: Vec<u64>,
+    slots: Vec<u32>,
+    /// `dir[b]..dir[b + 1]` are the entries whose key's top `dir_bits` bits are `b`.
+    dir: Vec<u32>,
+    dir_bits: u32,
+    /// Buffered fingerprints by key: (first, last) index into the buffer, oldest first.
+    heads: HashMap<u32, (u32, u32), BuildHasherDefault<AnchorHasher>>,
+    /// The next buffered fingerprint with the same key, for each buffered one.
+    next: Vec<u32>,
 }
 
 impl Table {
     #[inline]
-    fn key(&self, fp: u64) -> usize {
-        ((fp >> self.shift) & self.mask) as usize
+    fn key(&self, fp: u64) -> u32 {
+        ((fp >> self.shift) & ((1u64 << self.key_bits) - 1)) as u32
+    }
+
+    #[inline]
+    fn bucket(&self, key: u32) -> usize {
+        (key >> (self.key_bits - self.dir_bits)) as usize
+    }
+
+    /// The merged entries with this key.
+    fn run(&self, key: u32) -> std::ops::Range<usize> {
+        if self.fps.is_empty() {
+            return 0..0;
+        }
+        let b = self.bucket(key);
+        let (lo, hi) = (self.dir[b] as usize, self.dir[b + 1] as usize);
+        let bucket = &self.fps[lo..hi];
+        let start = lo + bucket.partition_point(|&fp| self.key(fp) < key);
+        let end = lo + bucket.partition_point(|&fp| self.key(fp) <= key);
+        start..end
+    }
+
+    /// Moves the buffer (`fps`, `slots`, oldest first) into the sorted arrays.
+    fn merge(&mut self, fps: &[u64], slots: &[u32]) {
+        let mut order: Vec<u32> = (0..fps.len() as u32).collect();
+        // Stable: a key's buffered entries stay in insertion order, after its older ones.
+        order.sort_by_key(|&i| self.key(fps[i as usize]));
+        self.heads = HashMap::default();
+        self.next = Vec::new();
+
+        // Merge from the back, in place: the arrays grow by exactly the new entries.
+        let old = self.fps.len();
+        let total = old + fps.len();
+        self.fps.reserve_exact(fps.len());
+        self.slots.reserve_exact(fps.len());
+        self.fps.resize(total, 0);
+        self.slots.resize(total, 0);
+        let (mut i, mut j, mut k) = (old, order.len(), total);
+        while j > 0 {
+            k -= 1;
+            let new = order[j - 1] as usize;
+            // Equal keys: the buffered (newer) entry goes after the merged ones.
+            if i > 0 && self.key(self.fps[i - 1]) > self.key(fps[new]) {
+                i -= 1;
+                self.fps[k] = self.fps[i];
+                self.slots[k] = self.slots[i];
+            } else {
+                j -= 1;
+                self.fps[k] = fps[new];
+                self.slots[k] = slots[new];
+            }
+        }
+
+        let buckets = (total / BUCKET_ENTRIES).max(1).next_power_of_two();
+        self.dir_bits = buckets.trailing_zeros().min(self.key_bits);
+        let mut dir = vec![0u32; (1 << self.dir_bits) + 1];
+        for &fp in &self.fps {
+            dir[self.bucket(self.key(fp)) + 1] += 1;
+        }
+        for b in 0..(1 << self.dir_bits) {
+            dir[b + 1] += dir[b];
+        }
+        self.dir = dir;
     }
 }
 
 /// A multi-index hash over 64-bit simhashes, answering "all within distance `k`".
+///
+/// Each table is one sorted array (12 bytes an entry, no per-bucket allocation), found through a
+/// directory sized to the data; new fingerprints wait in a buffer chained by key, merged in bulk.
+/// A table of a `Vec` per bucket cost 12.6 MB of empty bucket headers before the first article.
 pub struct SimhashIndex {
     k: u32,
     tables: Vec<Table>,
-    len: usize,
+    /// Fingerprints not merged yet, oldest first, and their slots.
+    recent_fps: Vec<u64>,
+    recent_slots: Vec<u32>,
+    min_merge: usize,
 }
 
 impl SimhashIndex {
@@ -46,18 +135,26 @@ impl SimhashIndex {
         for b in 0..blocks {
             let width = 64 / blocks + u32::from(b < 64 % blocks);
             // Two fingerprints that agree on a block agree on any part of it: wide blocks are
-            // addressed by their low bits only, so a table never needs more than 2^KEY_BITS buckets.
-            let key_bits = width.min(KEY_BITS);
-            let buckets = 1usize << key_bits;
+            // keyed by their low bits only.
             tables.push(Table {
                 shift,
-                mask: (1u64 << key_bits) - 1,
-                fps: vec![Vec::new(); buckets],
-                slots: vec![Vec::new(); buckets],
+                key_bits: width.min(KEY_BITS),
+                fps: Vec::new(),
+                slots: Vec::new(),
+                dir: Vec::new(),
+                dir_bits: 0,
+                heads: HashMap::default(),
+                next: Vec::new(),
             });
             shift += width;
         }
-        SimhashIndex { k, tables, len: 0 }
+        SimhashIndex {
+            k,
+            tables,
+            recent_fps: Vec::new(),
+            recent_slots: Vec::new(),
+            min_merge: MIN_MERGE,
+        }
     }
 
     pub fn radius(&self) -> u32 {
@@ -65,21 +162,38 @@ impl SimhashIndex {
     }
 
     pub fn len(&self) -> usize {
-        self.len
+        self.tables[0].fps.len() + self.recent_fps.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
     /// Adds a fingerprint under a caller's slot number.
     pub fn insert(&mut self, fp: Simhash, slot: u32) {
+        let at = self.recent_fps.len() as u32;
+        self.recent_fps.push(fp.0);
+        self.recent_slots.push(slot);
         for t in &mut self.tables {
             let key = t.key(fp.0);
-            t.fps[key].push(fp.0);
-            t.slots[key].push(slot);
+            t.next.push(NIL);
+            match t.heads.get_mut(&key) {
+                Some((_, last)) => {
+                    t.next[*last as usize] = at;
+                    *last = at;
+                }
+                None => {
+                    t.heads.insert(key, (at, at));
+                }
+            }
         }
-        self.len += 1;
+        if self.recent_fps.len() >= self.min_merge.max(self.tables[0].fps.len() / 8) {
+            let fps = std::mem::take(&mut self.recent_fps);
+            let slots = std::mem::take(&mut self.recent_slots);
+            for t in &mut self.tables {
+                t.merge(&fps, &slots);
+            }
+        }
     }
 
     /// Calls `f(slot, distance)` once for every stored fingerprint within the index's radius of
@@ -87,18 +201,21 @@ impl SimhashIndex {
     pub fn for_each_within(&self, q: Simhash, mut f: impl FnMut(u32, u32)) {
         for (ti, t) in self.tables.iter().enumerate() {
             let key = t.key(q.0);
-            let fps = &t.fps[key];
-            let slots = &t.slots[key];
-            for (i, &fp) in fps.iter().enumerate() {
+            let mut check = |fp: u64, slot: u32| {
                 let d = (fp ^ q.0).count_ones();
-                if d > self.k {
-                    continue;
-                }
                 // Report each match once: from the first table whose block it shares with q.
-                if self.tables[..ti].iter().any(|e| e.key(fp) == e.key(q.0)) {
-                    continue;
+                if d <= self.k && !self.tables[..ti].iter().any(|e| e.key(fp) == e.key(q.0)) {
+                    f(slot, d);
                 }
-                f(slots[i], d);
+            };
+            let run = t.run(key);
+            for (&fp, &slot) in t.fps[run.clone()].iter().zip(&t.slots[run]) {
+                check(fp, slot);
+            }
+            let mut at = t.heads.get(&key).map_or(NIL, |&(first, _)| first);
+            while at != NIL {
+                check(self.recent_fps[at as usize], self.recent_slots[at as usize]);
+                at = t.next[at as usize];
             }
         }
     }
@@ -124,8 +241,16 @@ mod tests {
 
     #[test]
     fn finds_exactly_the_fingerprints_within_the_radius() {
-        for k in [0, 3, 6] {
+        for (k, min_merge) in [
+            (0, MIN_MERGE),
+            (3, MIN_MERGE),
+            (6, MIN_MERGE),
+            (3, 64),
+            (1, 300),
+        ] {
             let mut idx = SimhashIndex::new(k);
+            // Small thresholds put most fingerprints through several merges.
+            idx.min_merge = min_merge;
             let mut st = 42u64;
             let mut all = Vec::new();
             let base = lcg(&mut st);

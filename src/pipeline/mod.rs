@@ -19,6 +19,7 @@ pub use files::ingest_paths;
 
 use crate::cluster::Clusterer;
 use crate::config::Config;
+use crate::dense::{DenseMap, Groups};
 use crate::document::{ArticleId, Body, ClusterId, Document, SourceId, VersionId};
 use crate::error::Result;
 use crate::extract::{extract_html, looks_like_html};
@@ -245,33 +246,13 @@ impl Summary {
     }
 }
 
+/// A stored article, under the hash of its identity.
 struct Known {
     article: ArticleId,
     version: i64,
-    /// Content hash of the latest version, and of the older ones: a text seen before is not
-    /// stored again. (The latest is kept apart so that an article with one version, nearly all
-    /// of them, costs no allocation: this map has an entry per stored article.)
+    /// The latest version's content hash (older versions' are in `Pipeline::older`): a text seen
+    /// before is not stored again.
     content_hash: u64,
-    older: Box<[u64]>,
-}
-
-impl Known {
-    fn has(&self, hash: u64) -> bool {
-        self.content_hash == hash || self.older.contains(&hash)
-    }
-
-    /// Records a new latest version's hash.
-    fn push(&mut self, hash: u64) {
-        let previous = std::mem::replace(&mut self.content_hash, hash);
-        self.add_older(previous);
-    }
-
-    /// Records an older version's hash.
-    fn add_older(&mut self, hash: u64) {
-        let mut older = std::mem::take(&mut self.older).into_vec();
-        older.push(hash);
-        self.older = older.into_boxed_slice();
-    }
 }
 
 /// The sequential half of the pipeline, owning the store's writer.
@@ -281,10 +262,12 @@ pub struct Pipeline {
     clusterer: Clusterer,
     storyteller: Storyteller,
     /// The story of every live cluster, and the clusters of every story.
-    cluster_story: HashMap<ClusterId, StoryId>,
-    story_clusters: HashMap<StoryId, Vec<ClusterId>>,
+    cluster_story: DenseMap<ClusterId, StoryId>,
+    story_clusters: Groups<StoryId, ClusterId>,
     learned: LearnedBoilerplate,
     known: HashMap<u64, Known>,
+    /// Content hashes of articles' older versions, by identity hash (few articles have any).
+    older: HashMap<u64, Vec<u64>>,
     sources: HashMap<String, SourceId>,
     next_article: i64,
     next_version: i64,
@@ -310,13 +293,17 @@ impl Pipeline {
             config.boilerplate.min_articles,
             config.boilerplate.max_words,
         );
-        let mut known = HashMap::new();
+        let mut known = HashMap::with_capacity(counters.max_article.max(0) as usize);
         let mut storyteller = Storyteller::new(config.story.clone());
-        let cluster_story: HashMap<ClusterId, StoryId> =
-            store.cluster_stories().await?.into_iter().collect();
-        let mut story_clusters: HashMap<StoryId, Vec<ClusterId>> = HashMap::new();
-        for (&c, &s) in &cluster_story {
-            story_clusters.entry(s).or_default().push(c);
+        let mut cluster_story: DenseMap<ClusterId, StoryId> = DenseMap::default();
+        cluster_story.reserve_ids(counters.max_cluster.max(0) as usize);
+        for (c, s) in store.cluster_stories().await? {
+            cluster_story.insert(c, s);
+        }
+        let mut story_clusters: Groups<StoryId, ClusterId> = Groups::default();
+        story_clusters.reserve_ids(counters.max_cluster.max(0) as usize);
+        for (c, s) in cluster_story.iter() {
+            story_clusters.push(s, c);
         }
         store
             .for_each_stored(|a| {
@@ -324,10 +311,7 @@ impl Pipeline {
                 clusterer.restore(a.article, a.cluster, &a.fingerprint);
                 if let (Some(f), Some(v)) = (&a.story_features, a.story_vector) {
                     storyteller.record_features(f);
-                    let story = cluster_story
-                        .get(&a.cluster)
-                        .copied()
-                        .unwrap_or(StoryId(a.cluster.0));
+                    let story = cluster_story.get(a.cluster).unwrap_or(StoryId(a.cluster.0));
                     storyteller.restore(a.article, story, a.published, &v);
                 }
                 known.insert(
@@ -336,19 +320,18 @@ impl Pipeline {
                         article: a.article,
                         version: a.version,
                         content_hash: a.content_hash,
-                        older: Box::default(),
                     },
                 );
             })
             .await?;
         // Older versions' content hashes, so an export holding several versions of one URL adds
         // nothing when it is ingested again.
-        let identity_of: HashMap<ArticleId, u64> =
-            known.iter().map(|(&h, k)| (k.article, h)).collect();
-        for (article, hash) in store.older_version_hashes().await? {
-            if let Some(k) = identity_of.get(&article).and_then(|h| known.get_mut(h)) {
-                k.add_older(hash);
-            }
+        let mut older: HashMap<u64, Vec<u64>> = HashMap::new();
+        for (identity, hash) in store.older_version_hashes().await? {
+            older
+                .entry(xxh3_64(identity.as_bytes()))
+                .or_default()
+                .push(hash);
         }
         tracing::debug!(
             articles = known.len(),
@@ -364,6 +347,7 @@ impl Pipeline {
             story_clusters,
             learned,
             known,
+            older,
             sources,
             next_article: counters.max_article + 1,
             next_version: counters.max_version + 1,
@@ -411,7 +395,13 @@ impl Pipeline {
     /// Takes one prepared document, in arrival order, and queues its write.
     pub fn accept(&mut self, mut p: Prepared, now: DateTime<Utc>) -> Outcome {
         let (article, version, is_new) = match self.known.get(&p.identity_hash) {
-            Some(k) if k.has(p.content_hash) => {
+            Some(k)
+                if k.content_hash == p.content_hash
+                    || self
+                        .older
+                        .get(&p.identity_hash)
+                        .is_some_and(|o| o.contains(&p.content_hash)) =>
+            {
                 return Outcome::Unchanged { article: k.article };
             }
             Some(k) => (k.article, k.version + 1, false),
@@ -475,11 +465,10 @@ impl Pipeline {
         } else {
             let s = self
                 .cluster_story
-                .get(&assignment.cluster)
-                .copied()
+                .get(assignment.cluster)
                 .unwrap_or(StoryId(assignment.cluster.0));
             for c in &assignment.merged {
-                if let Some(&other) = self.cluster_story.get(c)
+                if let Some(other) = self.cluster_story.get(*c)
                     && other != s
                     && !story_merged.contains(&other)
                 {
@@ -490,36 +479,35 @@ impl Pipeline {
             (s, false)
         };
         for c in &assignment.merged {
-            self.cluster_story.remove(c);
+            self.cluster_story.remove(*c);
         }
         for m in &story_merged {
-            if let Some(cs) = self.story_clusters.remove(m) {
-                for c in &cs {
-                    self.cluster_story.insert(*c, story);
-                }
-                self.story_clusters.entry(story).or_default().extend(cs);
+            let cs = self.story_clusters.remove(*m);
+            for &c in &cs {
+                self.cluster_story.insert(c, story);
             }
+            self.story_clusters.extend(story, cs);
         }
         if assignment.started {
             self.cluster_story.insert(assignment.cluster, story);
-            self.story_clusters
-                .entry(story)
-                .or_default()
-                .push(assignment.cluster);
+            self.story_clusters.push(story, assignment.cluster);
         }
 
         match self.known.entry(p.identity_hash) {
             std::collections::hash_map::Entry::Occupied(mut e) => {
                 let known = e.get_mut();
                 known.version = version;
-                known.push(p.content_hash);
+                let previous = std::mem::replace(&mut known.content_hash, p.content_hash);
+                self.older
+                    .entry(p.identity_hash)
+                    .or_default()
+                    .push(previous);
             }
             std::collections::hash_map::Entry::Vacant(e) => {
                 e.insert(Known {
                     article,
                     version,
                     content_hash: p.content_hash,
-                    older: Box::default(),
                 });
             }
         }

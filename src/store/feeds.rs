@@ -151,11 +151,10 @@ fn feed_from_row(r: &sqlx::sqlite::SqliteRow) -> FeedRow {
 /// Every feed, by id.
 pub async fn list_feeds(pool: &SqlitePool) -> Result<Vec<FeedRow>> {
     let sql = format!("SELECT {FEED_COLUMNS} FROM feeds ORDER BY feed_id");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .fetch_all(pool)
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(pool);
+    super::map_rows(rows, feed_from_row)
         .await
-        .ctx("reading feeds")?;
-    Ok(rows.iter().map(feed_from_row).collect())
+        .ctx("reading feeds")
 }
 
 /// The enabled feeds due for a poll at `now`, most overdue first.
@@ -168,10 +167,10 @@ pub async fn due_feeds(pool: &SqlitePool, now: DateTime<Utc>, limit: i64) -> Res
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(sql_time(now))
         .bind(limit)
-        .fetch_all(pool)
+        .fetch(pool);
+    super::map_rows(rows, feed_from_row)
         .await
-        .ctx("reading due feeds")?;
-    Ok(rows.iter().map(feed_from_row).collect())
+        .ctx("reading due feeds")
 }
 
 /// The soonest scheduled poll of an enabled feed.

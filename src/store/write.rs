@@ -288,35 +288,29 @@ impl Store {
         }
     }
 
-    /// (article, content hash) of every version that is not its article's latest.
+    /// (article identity, content hash) of every version that is not its article's latest.
     ///
     /// This and the other start-up scans read through the readers: a scan of the versions
     /// (texts included) on the writer would fill its large page cache for nothing.
-    pub async fn older_version_hashes(&mut self) -> Result<Vec<(ArticleId, u64)>> {
+    pub async fn older_version_hashes(&mut self) -> Result<Vec<(String, u64)>> {
         let rows = sqlx::query(
-            "SELECT v.article_id, v.content_hash FROM article_versions v
+            "SELECT a.identity, v.content_hash FROM article_versions v
              JOIN articles a ON a.article_id = v.article_id
              WHERE v.version_id <> a.latest_version_id",
         )
-        .fetch_all(&self.readers)
-        .await
-        .ctx("reading version hashes")?;
-        Ok(rows
-            .into_iter()
-            .map(|r| (ArticleId(r.get(0)), r.get::<i64, _>(1) as u64))
-            .collect())
+        .fetch(&self.readers);
+        super::map_rows(rows, |r| (r.get(0), r.get::<i64, _>(1) as u64))
+            .await
+            .ctx("reading version hashes")
     }
 
     /// The current story of every live cluster.
     pub async fn cluster_stories(&mut self) -> Result<Vec<(ClusterId, StoryId)>> {
         let rows = sqlx::query("SELECT cluster_id, COALESCE(story_id, cluster_id) FROM clusters WHERE merged_into IS NULL")
-            .fetch_all(&self.readers)
+            .fetch(&self.readers);
+        super::map_rows(rows, |r| (ClusterId(r.get(0)), StoryId(r.get(1))))
             .await
-            .ctx("reading cluster stories")?;
-        Ok(rows
-            .into_iter()
-            .map(|r| (ClusterId(r.get(0)), StoryId(r.get(1))))
-            .collect())
+            .ctx("reading cluster stories")
     }
 
     /// The highest ids in use, so new ones continue after them.

@@ -15,6 +15,7 @@ pub mod differences;
 pub mod features;
 
 use crate::cluster::AnchorHasher;
+use crate::dense::Groups;
 pub use crate::document::StoryId;
 use crate::document::{ArticleId, ClusterId};
 use chrono::{DateTime, Utc};
@@ -403,7 +404,7 @@ pub struct Storyteller {
     weights: Weights,
     slots: Vec<Slot>,
     postings: HashMap<u32, Vec<u32>, BuildHasherDefault<AnchorHasher>>,
-    stories: HashMap<StoryId, Vec<u32>>,
+    stories: Groups<StoryId, u32>,
     /// Scratch for [`Storyteller::links`]: a score per slot, all zero between calls.
     scores: Vec<f32>,
 }
@@ -415,7 +416,7 @@ impl Storyteller {
             weights: Weights::default(),
             slots: Vec::new(),
             postings: HashMap::default(),
-            stories: HashMap::new(),
+            stories: Groups::default(),
             scores: Vec::new(),
         }
     }
@@ -488,7 +489,7 @@ impl Storyteller {
             published: published.map_or(NO_DATE, |t| t.timestamp()),
             vector: StoredVector::new(vector),
         });
-        self.stories.entry(story).or_default().push(slot);
+        self.stories.push(story, slot);
     }
 
     fn in_window(&self, a: Option<DateTime<Utc>>, b: i64) -> bool {
@@ -613,12 +614,11 @@ impl Storyteller {
             if m == into {
                 continue;
             }
-            if let Some(slots) = self.stories.remove(&m) {
-                for &s in &slots {
-                    self.slots[s as usize].story = into;
-                }
-                self.stories.entry(into).or_default().extend(slots);
+            let slots = self.stories.remove(m);
+            for &s in &slots {
+                self.slots[s as usize].story = into;
             }
+            self.stories.extend(into, slots);
         }
     }
 }
