@@ -88,17 +88,7 @@ impl Sketch {
 
     /// How many entries two sketches share.
     pub fn overlap(&self, other: &Sketch) -> usize {
-        let (a, b) = (&self.0, &other.0);
-        let (mut i, mut j, mut n) = (0, 0, 0);
-        // Branch-free merge: which side advances is data, not a jump the CPU must guess (the
-        // branchy merge mispredicted about every other step; this is the clusterer's hot loop).
-        while i < a.len() && j < b.len() {
-            let (x, y) = (a[i], b[j]);
-            n += usize::from(x == y);
-            i += usize::from(x <= y);
-            j += usize::from(y <= x);
-        }
-        n
+        overlap(&self.0, &other.0)
     }
 
     /// Little-endian bytes, for the store.
@@ -114,6 +104,20 @@ impl Sketch {
                 .collect(),
         )
     }
+}
+
+/// How many entries two sorted, de-duplicated sketches (as [`Sketch::values`]) share.
+pub fn overlap(a: &[u32], b: &[u32]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    // Branch-free merge: which side advances is data, not a jump the CPU must guess (the
+    // branchy merge mispredicted about every other step; this is the clusterer's hot loop).
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        n += usize::from(x == y);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
+    }
+    n
 }
 
 /// The fingerprint of one article version.

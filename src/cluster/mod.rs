@@ -17,9 +17,9 @@ mod simindex;
 pub use anchors::{AnchorHasher, AnchorIndex, MAX_POSTINGS};
 pub use simindex::SimhashIndex;
 
-use crate::dense::{DenseMap, Groups};
+use crate::dense::{DenseMap, Groups, Words, WordsAt};
 use crate::document::{ArticleId, ClusterId};
-use crate::fingerprint::{Fingerprint, Simhash, Sketch};
+use crate::fingerprint::{Fingerprint, Simhash, Sketch, overlap};
 
 /// The thresholds of near-duplicate matching (see docs/BENCHMARKS.md for how they were chosen).
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
@@ -98,7 +98,9 @@ struct Slot {
     article: ArticleId,
     cluster: ClusterId,
     simhash: Simhash,
-    sketch: Sketch,
+    /// The sketch, in [`Clusterer::sketches`].
+    sketch_at: WordsAt,
+    sketch_len: u32,
     alive: bool,
 }
 
@@ -106,6 +108,7 @@ struct Slot {
 pub struct Clusterer {
     params: ClusterParams,
     slots: Vec<Slot>,
+    sketches: Words,
     by_article: DenseMap<ArticleId, u32>,
     members: Groups<ClusterId, u32>,
     simhash: SimhashIndex,
@@ -121,6 +124,7 @@ impl Clusterer {
         Clusterer {
             params,
             slots: Vec::new(),
+            sketches: Words::default(),
             by_article: DenseMap::default(),
             members: Groups::default(),
             simhash,
@@ -170,11 +174,13 @@ impl Clusterer {
         for a in index_keys(&fp.sketch) {
             self.anchors.insert(a, slot);
         }
+        let sketch_at = self.sketches.push(fp.sketch.values());
         self.slots.push(Slot {
             article,
             cluster,
             simhash: fp.simhash,
-            sketch: fp.sketch.clone(),
+            sketch_at,
+            sketch_len: fp.sketch.len() as u32,
             alive: true,
         });
         self.by_article.insert(article, slot);
@@ -185,20 +191,27 @@ impl Clusterer {
     fn retire(&mut self, slot: u32) {
         let s = &mut self.slots[slot as usize];
         s.alive = false;
-        s.sketch = Sketch::default();
+        s.sketch_len = 0;
         self.members.remove_value(s.cluster, slot);
+    }
+
+    /// A stored slot's sketch.
+    #[inline]
+    fn sketch(&self, slot: &Slot) -> &[u32] {
+        self.sketches.get(slot.sketch_at, slot.sketch_len as usize)
     }
 
     /// Verifies a candidate pair on their sketches (or simhashes, for texts too short to sketch).
     fn verify(&self, fp: &Fingerprint, slot: &Slot, hamming: u32) -> Option<Match> {
-        let small = fp.sketch.len().min(slot.sketch.len());
+        let stored = self.sketch(slot);
+        let small = fp.sketch.len().min(stored.len());
         let containment = if small < self.params.min_sketch {
             if hamming > self.params.max_hamming {
                 return None;
             }
             1.0
         } else {
-            let shared = fp.sketch.overlap(&slot.sketch);
+            let shared = overlap(fp.sketch.values(), stored);
             if shared < self.params.min_shared {
                 return None;
             }
@@ -214,12 +227,12 @@ impl Clusterer {
     /// Containment between two stored slots.
     fn containment(&self, a: u32, b: u32) -> f64 {
         let (a, b) = (&self.slots[a as usize], &self.slots[b as usize]);
-        self.containment_of((&a.sketch, a.simhash), (&b.sketch, b.simhash))
+        self.containment_of((self.sketch(a), a.simhash), (self.sketch(b), b.simhash))
     }
 
     /// The share of the smaller sketch found in the other; texts too short to sketch count as
     /// fully contained when their simhashes are within the radius, and not at all otherwise.
-    fn containment_of(&self, a: (&Sketch, Simhash), b: (&Sketch, Simhash)) -> f64 {
+    fn containment_of(&self, a: (&[u32], Simhash), b: (&[u32], Simhash)) -> f64 {
         let small = a.0.len().min(b.0.len());
         if small < self.params.min_sketch {
             return if a.1.distance(b.1) <= self.params.max_hamming {
@@ -228,7 +241,7 @@ impl Clusterer {
                 0.0
             };
         }
-        a.0.overlap(b.0) as f64 / small as f64
+        overlap(a.0, b.0) as f64 / small as f64
     }
 
     /// Finds the stored articles a fingerprint matches, best first, as (slot, match).
@@ -297,7 +310,10 @@ impl Clusterer {
     /// Containment between a fingerprint and a stored slot.
     fn containment_fp(&self, fp: &Fingerprint, slot: u32) -> f64 {
         let s = &self.slots[slot as usize];
-        self.containment_of((&fp.sketch, fp.simhash), (&s.sketch, s.simhash))
+        self.containment_of(
+            (fp.sketch.values(), fp.simhash),
+            (self.sketch(s), s.simhash),
+        )
     }
 
     /// True when a new text overlaps most of a cluster's members, not just the one it matched:

@@ -15,7 +15,7 @@ pub mod differences;
 pub mod features;
 
 use crate::cluster::AnchorHasher;
-use crate::dense::Groups;
+use crate::dense::{Groups, Words, WordsAt};
 pub use crate::document::StoryId;
 use crate::document::{ArticleId, ClusterId};
 use chrono::{DateTime, Utc};
@@ -320,23 +320,26 @@ struct Slot {
     story: StoryId,
     /// Seconds since the Unix epoch, or [`NO_DATE`].
     published: i64,
-    vector: StoredVector,
+    /// The vector's words in [`Storyteller::vectors`] (see [`StoredVector`]).
+    vector_at: WordsAt,
+    vector_words: u32,
 }
 
 /// The `published` of an article without a date.
 const NO_DATE: i64 = i64::MIN;
 
-/// A stored article's [`StoryVector`] in 6 bytes an entry instead of 8: one allocation holding
-/// the features, then the weights quantized to 16 bits, two to a word. The weights of a unit
+/// A stored article's [`StoryVector`] in 6 bytes an entry instead of 8: one [`Words`] record
+/// holding the features, then the weights quantized to 16 bits, two to a word. The weights of a unit
 /// vector are in (0, 1], so a weight moves by at most 2⁻¹⁷ and a cosine by at most 2⁻¹⁷ times
 /// the sum of the query's weights (under 2⁻¹⁴ for 64 features), far below any threshold's
 /// meaning. The vectors are the story linker's largest table (one per cluster-starting article).
-struct StoredVector(Box<[u32]>);
+struct StoredVector<'a>(&'a [u32]);
 
-impl StoredVector {
+impl StoredVector<'_> {
     const SCALE: f32 = u16::MAX as f32;
 
-    fn new(v: &StoryVector) -> Self {
+    /// The words a vector is stored in.
+    fn encode(v: &StoryVector) -> Vec<u32> {
         let n = v.0.len();
         let mut data = Vec::with_capacity(n + n.div_ceil(2));
         data.extend(v.0.iter().map(|&(f, _)| f));
@@ -345,7 +348,7 @@ impl StoredVector {
             let hi = pair.get(1).map_or(0, |&(_, w)| q(w));
             data.push(q(pair[0].1) | hi << 16);
         }
-        StoredVector(data.into_boxed_slice())
+        data
     }
 
     fn len(&self) -> usize {
@@ -365,7 +368,7 @@ impl StoredVector {
     }
 
     /// Asks the CPU to start loading the vector (a hint only): the linker computes cosines
-    /// against up to 64 stored vectors an article, each in its own allocation, and waiting for
+    /// against up to 64 stored vectors an article, scattered over the arena, and waiting for
     /// each one's memory in turn was most of a cosine's cost.
     #[inline]
     fn prefetch(&self) {
@@ -403,6 +406,8 @@ pub struct Storyteller {
     params: StoryParams,
     weights: Weights,
     slots: Vec<Slot>,
+    /// The slots' vectors, one record each.
+    vectors: Words,
     postings: HashMap<u32, Vec<u32>, BuildHasherDefault<AnchorHasher>>,
     stories: Groups<StoryId, u32>,
     /// Scratch for [`Storyteller::links`]: a score per slot, all zero between calls.
@@ -415,6 +420,7 @@ impl Storyteller {
             params,
             weights: Weights::default(),
             slots: Vec::new(),
+            vectors: Words::default(),
             postings: HashMap::default(),
             stories: Groups::default(),
             scores: Vec::new(),
@@ -476,20 +482,35 @@ impl Storyteller {
         let slot = self.slots.len() as u32;
         for &(f, _) in &vector.0 {
             let list = self.postings.entry(f).or_default();
-            list.push(slot);
             // Lookups walk only the newest MAX_POSTINGS: older ones are dropped in bulk, so a
-            // common feature's list stays bounded (and lookups see exactly what they did).
-            if list.len() >= 2 * MAX_POSTINGS {
-                list.drain(..list.len() - MAX_POSTINGS);
+            // common feature's list stays bounded (and lookups see exactly what they did). A
+            // full list grows by a quarter, not by doubling, and is cut back when that is full.
+            if list.len() == list.capacity() && list.len() >= MAX_POSTINGS {
+                if list.len() >= MAX_POSTINGS + MAX_POSTINGS / 4 {
+                    list.drain(..list.len() - MAX_POSTINGS);
+                } else {
+                    list.reserve_exact(MAX_POSTINGS + MAX_POSTINGS / 4 - list.len());
+                }
             }
+            list.push(slot);
         }
+        let words = StoredVector::encode(vector);
+        let vector_at = self.vectors.push(&words);
         self.slots.push(Slot {
             article,
             story,
             published: published.map_or(NO_DATE, |t| t.timestamp()),
-            vector: StoredVector::new(vector),
+            vector_at,
+            vector_words: words.len() as u32,
         });
         self.stories.push(story, slot);
+    }
+
+    /// A slot's stored vector.
+    #[inline]
+    fn stored(&self, slot: u32) -> StoredVector<'_> {
+        let s = &self.slots[slot as usize];
+        StoredVector(self.vectors.get(s.vector_at, s.vector_words as usize))
     }
 
     fn in_window(&self, a: Option<DateTime<Utc>>, b: i64) -> bool {
@@ -549,9 +570,9 @@ impl Storyteller {
         let mut out: Vec<(u32, f64)> = Vec::new();
         for (i, &s) in cands.iter().enumerate() {
             if let Some(&next) = cands.get(i + 1) {
-                self.slots[next as usize].vector.prefetch();
+                self.stored(next).prefetch();
             }
-            let c = table.cosine(&self.slots[s as usize].vector);
+            let c = table.cosine(&self.stored(s));
             if c >= self.params.min_similarity {
                 out.push((s, c));
             }
@@ -708,15 +729,14 @@ mod tests {
                 .collect(),
         );
         let t = QueryTable::new(&a);
-        let stored = |v: &StoryVector| StoredVector::new(v);
-        let dequantized = |v: &StoryVector| StoryVector(stored(v).iter().collect());
-        assert!((t.cosine(&stored(&b)) - a.cosine(&dequantized(&b))).abs() < 1e-9);
-        assert!((t.cosine(&stored(&a)) - a.cosine(&dequantized(&a))).abs() < 1e-9);
-        assert!((t.cosine(&stored(&b)) - a.cosine(&b)).abs() < 1e-4);
-        assert_eq!(
-            QueryTable::new(&StoryVector::default()).cosine(&stored(&a)),
-            0.0
-        );
+        let stored = |v: &StoryVector| StoredVector::encode(v);
+        let (wa, wb) = (stored(&a), stored(&b));
+        let (sa, sb) = (StoredVector(&wa), StoredVector(&wb));
+        let dequantized = |v: &StoredVector| StoryVector(v.iter().collect());
+        assert!((t.cosine(&sb) - a.cosine(&dequantized(&sb))).abs() < 1e-9);
+        assert!((t.cosine(&sa) - a.cosine(&dequantized(&sa))).abs() < 1e-9);
+        assert!((t.cosine(&sb) - a.cosine(&b)).abs() < 1e-4);
+        assert_eq!(QueryTable::new(&StoryVector::default()).cosine(&sa), 0.0);
     }
 
     #[test]
@@ -727,7 +747,8 @@ mod tests {
                     .map(|i| (i.wrapping_mul(0x9E37_79B1), (i as f32 + 1.0) / 65.0))
                     .collect(),
             );
-            let s = StoredVector::new(&v);
+            let words = StoredVector::encode(&v);
+            let s = StoredVector(&words);
             assert_eq!(s.len(), n);
             let back: Vec<(u32, f32)> = s.iter().collect();
             for (x, y) in v.0.iter().zip(&back) {
