@@ -182,6 +182,13 @@ impl Config {
                 self.story.window_hours
             ));
         }
+        if self.boilerplate.min_articles > crate::normalize::learned::MAX_MIN_ARTICLES {
+            return Err(format!(
+                "boilerplate.min_articles = {} (at most {})",
+                self.boilerplate.min_articles,
+                crate::normalize::learned::MAX_MIN_ARTICLES
+            ));
+        }
         if self.ingest.batch_size == 0 {
             return Err("ingest.batch_size = 0 (must be at least 1)".into());
         }

@@ -6,10 +6,11 @@
 //! copies, which are the ones that matter.
 //!
 //! Most anchors are carried by one article only, so the index is laid out for that: postings
-//! live in one array sorted by (anchor, slot), 8 bytes a posting and no per-anchor entry, found
-//! through a directory of the anchors' top bits. New postings wait in a small linked-list buffer
-//! and are merged into the array in bulk when the buffer reaches an eighth of it (a hash map of
-//! anchor heads cost another 18 bytes a posting, more than the postings themselves).
+//! live in one array sorted by (anchor, slot), kept in fixed-size blocks, 8 bytes a posting and
+//! no per-anchor entry, found through a directory of the anchors' top bits. New postings wait in
+//! a small linked-list buffer and are merged into the array in bulk when the buffer reaches a
+//! sixteenth of it (a hash map of anchor heads cost another 18 bytes a posting, more than the
+//! postings themselves).
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -40,17 +41,97 @@ impl Hasher for AnchorHasher {
 
 const NIL: u32 = u32::MAX;
 
-/// The buffer is merged into the sorted array when it holds this many postings, or an eighth of
+/// The buffer is merged into the sorted array when it holds this many postings, or a sixteenth of
 /// the array if that is more: each posting is then moved a bounded number of times on average.
 const MIN_MERGE: usize = 1 << 15;
 
 /// Sorted postings per directory bucket, about (a lookup binary-searches one bucket).
 const BUCKET_POSTINGS: usize = 8;
 
+/// Postings a block of the sorted array holds (512 KiB).
+const BLOCK_BITS: u32 = 16;
+const BLOCK: usize = 1 << BLOCK_BITS;
+
+/// The merged postings as (anchor, slot), sorted, in fixed-size blocks. A merge streams the old
+/// blocks and the buffer into new blocks, dropping each old block once it is read, so it holds
+/// at most a few blocks more than the postings: growing one array of 30 MB by a sixteenth
+/// copied all of it, and the copy was the poll cycle's peak.
+#[derive(Default)]
+struct Blocks {
+    blocks: Vec<Vec<(u32, u32)>>,
+    len: usize,
+}
+
+impl Blocks {
+    #[inline]
+    fn get(&self, i: usize) -> (u32, u32) {
+        self.blocks[i >> BLOCK_BITS][i & (BLOCK - 1)]
+    }
+
+    /// The first index in `lo..hi` whose posting's anchor is above `anchor`.
+    #[inline]
+    fn end_of(&self, anchor: u32, mut lo: usize, mut hi: usize) -> usize {
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.get(mid).0 <= anchor {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.blocks.iter().flatten().copied()
+    }
+
+    /// Merges sorted `new` postings in, ties going after the old ones.
+    fn merge(&mut self, new: &[(u32, u32)]) {
+        let mut old = std::mem::take(&mut self.blocks).into_iter();
+        let mut out = Blocks::default();
+        let mut current: Vec<(u32, u32)> = Vec::new();
+        let mut i = 0;
+        let mut j = 0;
+        loop {
+            if i == current.len() {
+                // Done with this old block: free it before reading the next.
+                current = old.next().unwrap_or_default();
+                i = 0;
+            }
+            let next = match (current.get(i), new.get(j)) {
+                (Some(&a), Some(&b)) if a <= b => {
+                    i += 1;
+                    a
+                }
+                (_, Some(&b)) => {
+                    j += 1;
+                    b
+                }
+                (Some(&a), None) => {
+                    i += 1;
+                    a
+                }
+                (None, None) => break,
+            };
+            out.push(next);
+        }
+        *self = out;
+    }
+
+    fn push(&mut self, p: (u32, u32)) {
+        if self.len.is_multiple_of(BLOCK) {
+            self.blocks.push(Vec::with_capacity(BLOCK));
+        }
+        self.blocks.last_mut().expect("a block").push(p);
+        self.len += 1;
+    }
+}
+
 #[derive(Default)]
 pub struct AnchorIndex {
-    /// Merged postings as (anchor, slot), sorted.
-    sorted: Vec<(u32, u32)>,
+    /// Merged postings.
+    sorted: Blocks,
     /// `dir[b]..dir[b + 1]` are the sorted postings whose anchor's top `dir_bits` bits are `b`.
     dir: Vec<u32>,
     dir_bits: u32,
@@ -68,7 +149,7 @@ impl AnchorIndex {
         let next = self.heads.insert(anchor, at).unwrap_or(NIL);
         self.recent.push((slot, next));
         self.recent_anchors.push(anchor);
-        if self.recent.len() >= MIN_MERGE.max(self.sorted.len() / 8) {
+        if self.recent.len() >= MIN_MERGE.max(self.sorted.len / 16) {
             self.merge();
         }
     }
@@ -85,30 +166,16 @@ impl AnchorIndex {
         self.heads = HashMap::default();
         self.recent = Vec::new();
         self.recent_anchors = Vec::new();
-
-        // Merge from the back, in place: the array grows by exactly the new postings.
-        let old = self.sorted.len();
-        self.sorted.reserve_exact(new.len());
-        self.sorted.resize(old + new.len(), (0, 0));
-        let (mut i, mut j, mut k) = (old, new.len(), old + new.len());
-        while j > 0 {
-            k -= 1;
-            if i > 0 && self.sorted[i - 1] > new[j - 1] {
-                i -= 1;
-                self.sorted[k] = self.sorted[i];
-            } else {
-                j -= 1;
-                self.sorted[k] = new[j];
-            }
-        }
+        self.sorted.merge(&new);
+        drop(new);
 
         // The directory: about BUCKET_POSTINGS postings a bucket.
-        let buckets = (self.sorted.len() / BUCKET_POSTINGS)
+        let buckets = (self.sorted.len / BUCKET_POSTINGS)
             .max(1)
             .next_power_of_two();
         self.dir_bits = buckets.trailing_zeros();
         let mut dir = vec![0u32; buckets + 1];
-        for &(a, _) in &self.sorted {
+        for (a, _) in self.sorted.iter() {
             dir[self.bucket(a) + 1] += 1;
         }
         for b in 0..buckets {
@@ -136,15 +203,17 @@ impl AnchorIndex {
             at = next;
             walked += 1;
         }
-        if walked == MAX_POSTINGS || self.sorted.is_empty() {
+        if walked == MAX_POSTINGS || self.sorted.len == 0 {
             return;
         }
         let b = self.bucket(anchor);
-        let bucket = &self.sorted[self.dir[b] as usize..self.dir[b + 1] as usize];
+        let (lo, hi) = (self.dir[b] as usize, self.dir[b + 1] as usize);
         // The anchor's run ends where the next anchor begins; walk it backwards (newest first).
-        let end = bucket.partition_point(|&(a, _)| a <= anchor);
-        for &(a, slot) in bucket[..end].iter().rev() {
-            if a != anchor || walked == MAX_POSTINGS {
+        let mut at = self.sorted.end_of(anchor, lo, hi);
+        while at > lo && walked < MAX_POSTINGS {
+            at -= 1;
+            let (a, slot) = self.sorted.get(at);
+            if a != anchor {
                 break;
             }
             f(slot);
@@ -153,7 +222,7 @@ impl AnchorIndex {
     }
 
     pub fn postings(&self) -> usize {
-        self.sorted.len() + self.recent.len()
+        self.sorted.len + self.recent.len()
     }
 }
 
@@ -210,7 +279,7 @@ mod tests {
             idx.insert(anchor, slot);
             all.push((anchor, slot));
         }
-        assert!(!idx.sorted.is_empty() && !idx.recent.is_empty());
+        assert!(idx.sorted.blocks.len() > 1 && !idx.recent.is_empty());
         assert_eq!(idx.postings(), all.len());
         let mut probes: Vec<u32> = all.iter().step_by(97).map(|p| p.0).collect();
         probes.extend([0, u32::MAX, 1, 7, 12345]);

@@ -57,67 +57,81 @@ fn key(source: SourceId, key_hash: u64) -> u64 {
     k.max(1)
 }
 
-/// A count per key, saturating at `u16::MAX` (only "at least `min_articles`" is ever asked).
+/// The largest `min_articles` the counts can answer for (they saturate there).
+pub const MAX_MIN_ARTICLES: u32 = COUNT_MASK as u32;
+
+/// Bits of an entry of [`LineCounts`] holding the count; the others hold the key.
+const COUNT_BITS: u32 = 8;
+const COUNT_MASK: u64 = (1 << COUNT_BITS) - 1;
+
+/// A count per key, saturating at 255 (only "at least `min_articles`" is ever asked).
 ///
-/// There is one entry per distinct short line of every source, the largest table after the
-/// clusterer's: an open-addressing table of keys and counts in two arrays takes 10 bytes an entry
-/// (a `HashMap<u64, u32>` takes 17, its pairs padded to 16).
+/// There is one entry per distinct short line of every source, one of the largest tables: an
+/// open-addressing table of 8-byte entries, 56 bits of the key and the count in one word
+/// (two keys share an entry with probability 2⁻⁵⁶). A `HashMap<u64, u32>` took 17 bytes an
+/// entry; keys and 16-bit counts in two arrays took 10.
 #[derive(Debug, Default)]
 struct LineCounts {
-    keys: Vec<u64>,
-    counts: Vec<u16>,
+    entries: Vec<u64>,
     len: usize,
 }
 
 impl LineCounts {
+    /// The key part of an entry for `key`: its top 56 bits after a bijective mix, so that keys
+    /// differing only in their low bits stay apart (never zero: zero marks a free entry).
     #[inline]
-    fn home(&self, key: u64) -> usize {
-        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & (self.keys.len() - 1)
+    fn tag(key: u64) -> u64 {
+        match key.wrapping_mul(0xD6E8_FEB8_6659_FD93) & !COUNT_MASK {
+            0 => 1 << COUNT_BITS,
+            t => t,
+        }
     }
 
-    /// Where `key` is, or the free entry where it would go.
     #[inline]
-    fn find(&self, key: u64) -> usize {
-        let mask = self.keys.len() - 1;
-        let mut at = self.home(key);
-        while self.keys[at] != 0 && self.keys[at] != key {
+    fn home(&self, tag: u64) -> usize {
+        (tag.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & (self.entries.len() - 1)
+    }
+
+    /// Where `tag` is, or the free entry where it would go.
+    #[inline]
+    fn find(&self, tag: u64) -> usize {
+        let mask = self.entries.len() - 1;
+        let mut at = self.home(tag);
+        while self.entries[at] != 0 && self.entries[at] & !COUNT_MASK != tag {
             at = (at + 1) & mask;
         }
         at
     }
 
-    fn get(&self, key: u64) -> u16 {
-        if self.keys.is_empty() {
+    fn get(&self, key: u64) -> u8 {
+        if self.entries.is_empty() {
             return 0;
         }
-        let at = self.find(key);
-        if self.keys[at] == key {
-            self.counts[at]
-        } else {
-            0
-        }
+        (self.entries[self.find(Self::tag(key))] & COUNT_MASK) as u8
     }
 
     fn increment(&mut self, key: u64) {
-        if 4 * (self.len + 1) > 3 * self.keys.len() {
+        if 4 * (self.len + 1) > 3 * self.entries.len() {
             self.grow();
         }
-        let at = self.find(key);
-        if self.keys[at] == 0 {
-            self.keys[at] = key;
+        let tag = Self::tag(key);
+        let at = self.find(tag);
+        let e = &mut self.entries[at];
+        if *e == 0 {
+            *e = tag;
             self.len += 1;
         }
-        self.counts[at] = self.counts[at].saturating_add(1);
+        if *e & COUNT_MASK < COUNT_MASK {
+            *e += 1;
+        }
     }
 
     fn grow(&mut self) {
-        let size = (self.keys.len() * 2).max(1024);
-        let keys = std::mem::replace(&mut self.keys, vec![0; size]);
-        let counts = std::mem::replace(&mut self.counts, vec![0; size]);
-        for (k, n) in keys.into_iter().zip(counts).filter(|e| e.0 != 0) {
-            let at = self.find(k);
-            self.keys[at] = k;
-            self.counts[at] = n;
+        let size = (self.entries.len() * 2).max(1024);
+        let old = std::mem::replace(&mut self.entries, vec![0; size]);
+        for e in old.into_iter().filter(|&e| e != 0) {
+            let at = self.find(e & !COUNT_MASK);
+            self.entries[at] = e;
         }
     }
 }
@@ -157,11 +171,7 @@ mod tests {
             *map.entry(k).or_insert(0u32) += 1;
         }
         for (&k, &n) in &map {
-            assert_eq!(
-                u32::from(counts.get(k)),
-                n.min(u32::from(u16::MAX)),
-                "key {k}"
-            );
+            assert_eq!(u32::from(counts.get(k)), n.min(MAX_MIN_ARTICLES), "key {k}");
         }
         assert_eq!(counts.len, map.len());
         assert_eq!(counts.get(12345), 0);
