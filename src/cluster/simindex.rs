@@ -19,6 +19,9 @@ const KEY_BITS: u32 = 20;
 /// eighth of a table if that is more: each entry is then moved a bounded number of times.
 const MIN_MERGE: usize = 1 << 15;
 
+/// Buffered fingerprints per key, about, at which a large index merges its buffer.
+const PENDING_PER_KEY: usize = 4;
+
 /// Sorted entries per directory bucket, about (a lookup binary-searches one bucket).
 const BUCKET_ENTRIES: usize = 8;
 
@@ -34,10 +37,18 @@ struct Table {
     /// `dir[b]..dir[b + 1]` are the entries whose key's top `dir_bits` bits are `b`.
     dir: Vec<u32>,
     dir_bits: u32,
-    /// Buffered fingerprints by key: (first, last) index into the buffer, oldest first.
+    /// Buffered fingerprints by key: (first, last) index into `pending`, oldest first.
     heads: HashMap<u32, (u32, u32), BuildHasherDefault<AnchorHasher>>,
-    /// The next buffered fingerprint with the same key, for each buffered one.
-    next: Vec<u32>,
+    /// Fingerprints not merged yet, in insertion order, each linked to the next with its key:
+    /// one cache line a step of a lookup.
+    pending: Vec<Pending>,
+}
+
+#[derive(Clone, Copy)]
+struct Pending {
+    fp: u64,
+    slot: u32,
+    next: u32,
 }
 
 impl Table {
@@ -64,34 +75,33 @@ impl Table {
         start..end
     }
 
-    /// Moves the buffer (`fps`, `slots`, oldest first) into the sorted arrays.
-    fn merge(&mut self, fps: &[u64], slots: &[u32]) {
-        let mut order: Vec<u32> = (0..fps.len() as u32).collect();
-        // Stable: a key's buffered entries stay in insertion order, after its older ones.
-        order.sort_by_key(|&i| self.key(fps[i as usize]));
+    /// Moves the buffered fingerprints into the sorted arrays.
+    fn merge(&mut self) {
+        let mut pending = std::mem::take(&mut self.pending);
         self.heads = HashMap::default();
-        self.next = Vec::new();
+        // Stable: a key's buffered entries stay in insertion order, after its older ones.
+        pending.sort_by_key(|p| self.key(p.fp));
 
         // Merge from the back, in place: the arrays grow by exactly the new entries.
         let old = self.fps.len();
-        let total = old + fps.len();
-        self.fps.reserve_exact(fps.len());
-        self.slots.reserve_exact(fps.len());
+        let total = old + pending.len();
+        self.fps.reserve_exact(pending.len());
+        self.slots.reserve_exact(pending.len());
         self.fps.resize(total, 0);
         self.slots.resize(total, 0);
-        let (mut i, mut j, mut k) = (old, order.len(), total);
+        let (mut i, mut j, mut k) = (old, pending.len(), total);
         while j > 0 {
             k -= 1;
-            let new = order[j - 1] as usize;
+            let new = pending[j - 1];
             // Equal keys: the buffered (newer) entry goes after the merged ones.
-            if i > 0 && self.key(self.fps[i - 1]) > self.key(fps[new]) {
+            if i > 0 && self.key(self.fps[i - 1]) > self.key(new.fp) {
                 i -= 1;
                 self.fps[k] = self.fps[i];
                 self.slots[k] = self.slots[i];
             } else {
                 j -= 1;
-                self.fps[k] = fps[new];
-                self.slots[k] = slots[new];
+                self.fps[k] = new.fp;
+                self.slots[k] = new.slot;
             }
         }
 
@@ -116,9 +126,6 @@ impl Table {
 pub struct SimhashIndex {
     k: u32,
     tables: Vec<Table>,
-    /// Fingerprints not merged yet, oldest first, and their slots.
-    recent_fps: Vec<u64>,
-    recent_slots: Vec<u32>,
     min_merge: usize,
 }
 
@@ -144,15 +151,13 @@ impl SimhashIndex {
                 dir: Vec::new(),
                 dir_bits: 0,
                 heads: HashMap::default(),
-                next: Vec::new(),
+                pending: Vec::new(),
             });
             shift += width;
         }
         SimhashIndex {
             k,
             tables,
-            recent_fps: Vec::new(),
-            recent_slots: Vec::new(),
             min_merge: MIN_MERGE,
         }
     }
@@ -162,7 +167,7 @@ impl SimhashIndex {
     }
 
     pub fn len(&self) -> usize {
-        self.tables[0].fps.len() + self.recent_fps.len()
+        self.tables[0].fps.len() + self.tables[0].pending.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -171,15 +176,17 @@ impl SimhashIndex {
 
     /// Adds a fingerprint under a caller's slot number.
     pub fn insert(&mut self, fp: Simhash, slot: u32) {
-        let at = self.recent_fps.len() as u32;
-        self.recent_fps.push(fp.0);
-        self.recent_slots.push(slot);
         for t in &mut self.tables {
+            let at = t.pending.len() as u32;
+            t.pending.push(Pending {
+                fp: fp.0,
+                slot,
+                next: NIL,
+            });
             let key = t.key(fp.0);
-            t.next.push(NIL);
             match t.heads.get_mut(&key) {
                 Some((_, last)) => {
-                    t.next[*last as usize] = at;
+                    t.pending[*last as usize].next = at;
                     *last = at;
                 }
                 None => {
@@ -187,11 +194,13 @@ impl SimhashIndex {
                 }
             }
         }
-        if self.recent_fps.len() >= self.min_merge.max(self.tables[0].fps.len() / 8) {
-            let fps = std::mem::take(&mut self.recent_fps);
-            let slots = std::mem::take(&mut self.recent_slots);
+        // Merge at an eighth of the table, but before a lookup's walk of the buffer grows past
+        // a few entries a key (at 10M fingerprints an eighth was ~19 cache misses a table).
+        let t = &self.tables[0];
+        let cap = (t.fps.len() / 8).min(PENDING_PER_KEY << t.key_bits);
+        if t.pending.len() >= self.min_merge.max(cap) {
             for t in &mut self.tables {
-                t.merge(&fps, &slots);
+                t.merge();
             }
         }
     }
@@ -214,8 +223,9 @@ impl SimhashIndex {
             }
             let mut at = t.heads.get(&key).map_or(NIL, |&(first, _)| first);
             while at != NIL {
-                check(self.recent_fps[at as usize], self.recent_slots[at as usize]);
-                at = t.next[at as usize];
+                let p = t.pending[at as usize];
+                check(p.fp, p.slot);
+                at = p.next;
             }
         }
     }
