@@ -109,10 +109,6 @@ impl<K: DenseId, V: Value> DenseMap<K, V> {
         }
     }
 
-    pub fn contains(&self, k: K) -> bool {
-        self.get(k).is_some()
-    }
-
     /// Sets a value, returning the one it replaced.
     pub fn insert(&mut self, k: K, v: V) -> Option<V> {
         let i = k.index();
