@@ -13,8 +13,11 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use flate2::read::GzDecoder;
+use newsdedup::document::{Body, Document};
 use newsdedup::fingerprint::{Fingerprint, fingerprint};
 use newsdedup::normalize::{NormalizedText, normalize};
+use newsdedup::pipeline::prepare;
+use newsdedup::story::features::{ParagraphFeatures, combine};
 use std::hint::black_box;
 use std::io::Read;
 use std::path::PathBuf;
@@ -270,6 +273,39 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             for n in &normalized {
                 black_box(ours(black_box(n)));
+            }
+        })
+    });
+    g.bench_function("story features (paragraphs given)", |b| {
+        b.iter(|| {
+            for n in &normalized {
+                let parts = ParagraphFeatures::of(n.paragraphs.iter().map(|p| p.text.as_str()));
+                let all = (0..n.paragraphs.len()).map(|i| parts.paragraph(i));
+                black_box(combine(black_box(all)));
+            }
+        })
+    });
+    // The whole parallel step of an ingest for a plain-text document: normalize, story features,
+    // fingerprint, the draft of the stored text.
+    let docs: Vec<Document> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let (title, body) = t.split_once('\n').unwrap_or(("", t));
+            Document {
+                external_id: i.to_string(),
+                url: Some(format!("https://example.org/{i}")),
+                source: "bench".into(),
+                title: Some(title.to_string()),
+                published: None,
+                body: Body::Text(body.to_string()),
+            }
+        })
+        .collect();
+    g.bench_function("prepare (ingest's parallel step)", |b| {
+        b.iter(|| {
+            for d in &docs {
+                let _ = black_box(prepare(String::new(), black_box(d.clone())));
             }
         })
     });

@@ -30,7 +30,7 @@ use crate::normalize::text::{clean_line, key_hash};
 use crate::normalize::{NormalizedText, normalize};
 use crate::store::feeds::FeedWrite;
 use crate::store::{ArticleWrite, NewSource, Store, WriteBatch};
-use crate::story::features::StoryFeatures;
+use crate::story::features::{Occurrence, ParagraphFeatures, StoryFeatures, paragraph_features};
 use crate::story::{StoryId, Storyteller};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -50,8 +50,8 @@ pub struct Prepared {
     /// Key hash of the clean title: a first line repeating it is dropped from the text.
     pub title_key: Option<u64>,
     /// Story features of the title and of each paragraph (same order as `text.paragraphs`).
-    pub title_features: Vec<(u32, crate::story::features::Kind, u32)>,
-    pub paragraph_features: Vec<Vec<(u32, crate::story::features::Kind, u32)>>,
+    pub title_features: Vec<Occurrence>,
+    pub paragraph_features: ParagraphFeatures,
     /// The text as it is stored when the source's learned boilerplate drops none of its lines
     /// (nearly always), worked out here so that the sequential step only checks it.
     pub draft: Draft,
@@ -72,8 +72,8 @@ impl Draft {
     /// Builds the draft of the paragraphs at `kept_at`.
     fn build(
         text: &NormalizedText,
-        title_features: &[(u32, crate::story::features::Kind, u32)],
-        paragraph_features: &[Vec<(u32, crate::story::features::Kind, u32)>],
+        title_features: &[Occurrence],
+        paragraph_features: &ParagraphFeatures,
         kept_at: Vec<usize>,
     ) -> Draft {
         let kept: Vec<_> = kept_at.iter().map(|&i| &text.paragraphs[i]).collect();
@@ -88,7 +88,7 @@ impl Draft {
         let words = kept.iter().map(|para| para.tokens.len()).sum::<usize>() as i64;
         let story_features = crate::story::features::combine(
             std::iter::once(title_features)
-                .chain(kept_at.iter().map(|&i| paragraph_features[i].as_slice())),
+                .chain(kept_at.iter().map(|&i| paragraph_features.paragraph(i))),
         );
         Draft {
             kept_at,
@@ -162,15 +162,11 @@ pub fn prepare(origin: Origin, mut doc: Document) -> std::result::Result<Prepare
     h.update(doc.title.as_deref().unwrap_or("").as_bytes());
     h.update(b"\0");
     h.update(doc.body.as_str().as_bytes());
-    let title_features = title
-        .as_deref()
-        .map(|t| crate::story::features::paragraph_features(t, true))
-        .unwrap_or_default();
-    let paragraph_features: Vec<_> = text
-        .paragraphs
-        .iter()
-        .map(|para| crate::story::features::paragraph_features(&para.text, false))
-        .collect();
+    let mut title_features = Vec::new();
+    if let Some(t) = &title {
+        paragraph_features(t, true, &mut title_features);
+    }
+    let paragraph_features = ParagraphFeatures::of(text.paragraphs.iter().map(|p| p.text.as_str()));
     let draft = Draft::build(
         &text,
         &title_features,
