@@ -47,48 +47,56 @@ impl Edits {
 
 /// Splits clean text into sentences: at line ends, and after `.`, `!` or `?` (with any closing
 /// quotes or brackets) followed by a space and an upper-case letter, digit or opening quote.
-pub fn sentences(text: &str) -> Vec<String> {
+/// The sentences are trimmed slices of `text`.
+pub fn sentences(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     for line in text.lines() {
-        let chars: Vec<(usize, char)> = line.char_indices().collect();
+        let bytes = line.as_bytes();
         let mut start = 0;
         let mut i = 0;
-        while i < chars.len() {
-            let c = chars[i].1;
-            if matches!(c, '.' | '!' | '?') {
-                let mut j = i + 1;
-                while j < chars.len()
-                    && matches!(chars[j].1, '"' | '\'' | ')' | ']' | '.' | '!' | '?')
-                {
-                    j += 1;
-                }
-                if j + 1 < chars.len() && chars[j].1 == ' ' {
-                    let next = chars[j + 1].1;
-                    // Not after a single capital ("U.S. officials", "J. Smith").
-                    let initial = i >= 1
-                        && chars[i - 1].1.is_uppercase()
-                        && (i < 2 || !chars[i - 2].1.is_alphanumeric());
-                    if (next.is_uppercase()
-                        || next.is_numeric()
-                        || matches!(next, '"' | '\'' | '(' | '['))
-                        && !initial
-                    {
-                        let s = line[chars[start].0..chars[j].0].trim();
-                        if !s.is_empty() {
-                            out.push(s.to_string());
-                        }
-                        start = j + 1;
-                        i = j + 1;
-                        continue;
+        // Every byte the rules look at is ASCII, so a scan by bytes finds the same ends as one by
+        // characters; the characters around them are decoded where needed.
+        while i < bytes.len() {
+            if !matches!(bytes[i], b'.' | b'!' | b'?') {
+                i += 1;
+                continue;
+            }
+            let mut j = i + 1;
+            while j < bytes.len()
+                && matches!(bytes[j], b'"' | b'\'' | b')' | b']' | b'.' | b'!' | b'?')
+            {
+                j += 1;
+            }
+            if j + 1 < bytes.len() && bytes[j] == b' ' {
+                let next = line[j + 1..].chars().next().expect("a character follows");
+                // Not after a single capital ("U.S. officials", "J. Smith").
+                let mut before = line[..i].chars().rev();
+                let initial = match before.next() {
+                    Some(p) if p.is_uppercase() => {
+                        !before.next().is_some_and(char::is_alphanumeric)
                     }
+                    _ => false,
+                };
+                if (next.is_uppercase()
+                    || next.is_numeric()
+                    || matches!(next, '"' | '\'' | '(' | '['))
+                    && !initial
+                {
+                    let s = line[start..j].trim();
+                    if !s.is_empty() {
+                        out.push(s);
+                    }
+                    start = j + 1;
+                    i = j + 1;
+                    continue;
                 }
             }
             i += 1;
         }
-        if start < chars.len() {
-            let s = line[chars[start].0..].trim();
+        if start < bytes.len() {
+            let s = line[start..].trim();
             if !s.is_empty() {
-                out.push(s.to_string());
+                out.push(s);
             }
         }
     }
@@ -178,14 +186,18 @@ pub fn edits(
             DiffOp::Equal { .. } => {}
             DiffOp::Delete {
                 old_index, old_len, ..
-            } => out
-                .cut
-                .extend(sa[old_index..old_index + old_len].iter().cloned()),
+            } => out.cut.extend(
+                sa[old_index..old_index + old_len]
+                    .iter()
+                    .map(|s| s.to_string()),
+            ),
             DiffOp::Insert {
                 new_index, new_len, ..
-            } => out
-                .added
-                .extend(sb[new_index..new_index + new_len].iter().cloned()),
+            } => out.added.extend(
+                sb[new_index..new_index + new_len]
+                    .iter()
+                    .map(|s| s.to_string()),
+            ),
             DiffOp::Replace {
                 old_index,
                 old_len,
@@ -196,24 +208,24 @@ pub fn edits(
                 let (mut i, mut j) = (old_index, new_index);
                 let (ie, je) = (old_index + old_len, new_index + new_len);
                 while i < ie && j < je {
-                    if word_similarity(&sa[i], &sb[j]) >= CHANGED_MIN_SIMILARITY {
+                    if word_similarity(sa[i], sb[j]) >= CHANGED_MIN_SIMILARITY {
                         out.changed.push(Changed {
-                            from: sa[i].clone(),
-                            to: sb[j].clone(),
-                            words: word_edits(&sa[i], &sb[j]),
+                            from: sa[i].to_string(),
+                            to: sb[j].to_string(),
+                            words: word_edits(sa[i], sb[j]),
                         });
                         i += 1;
                         j += 1;
                     } else if ie - i >= je - j {
-                        out.cut.push(sa[i].clone());
+                        out.cut.push(sa[i].to_string());
                         i += 1;
                     } else {
-                        out.added.push(sb[j].clone());
+                        out.added.push(sb[j].to_string());
                         j += 1;
                     }
                 }
-                out.cut.extend(sa[i..ie].iter().cloned());
-                out.added.extend(sb[j..je].iter().cloned());
+                out.cut.extend(sa[i..ie].iter().map(|s| s.to_string()));
+                out.added.extend(sb[j..je].iter().map(|s| s.to_string()));
             }
         }
     }

@@ -208,44 +208,48 @@ pub fn for_each_token(clean: &str, mut f: impl FnMut(&str)) {
     let mut buf = String::with_capacity(32);
     let bytes = clean.as_bytes();
     if clean.is_ascii() {
+        let n = bytes.len();
         let mut i = 0;
-        while i < bytes.len() {
-            let b = bytes[i];
-            if b.is_ascii_alphanumeric() {
-                buf.push(b.to_ascii_lowercase() as char);
-            } else if (b == b',' || b == b'.')
-                && i > 0
-                && bytes[i - 1].is_ascii_digit()
-                && i + 1 < bytes.len()
-                && bytes[i + 1].is_ascii_digit()
+        while i < n {
+            if !bytes[i].is_ascii_alphanumeric() {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            i += 1;
+            while i < n
+                && (bytes[i].is_ascii_alphanumeric()
+                    || (matches!(bytes[i], b',' | b'.')
+                        && bytes[i - 1].is_ascii_digit()
+                        && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)))
             {
-                buf.push(b as char);
-            } else if !buf.is_empty() {
+                i += 1;
+            }
+            buf.clear();
+            buf.push_str(&clean[start..i]);
+            buf.make_ascii_lowercase();
+            f(&buf);
+        }
+        return;
+    }
+    let mut prev_digit = false;
+    let mut chars = clean.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_alphanumeric() {
+            prev_digit = c.is_numeric();
+            for l in c.to_lowercase() {
+                buf.push(l);
+            }
+        } else if (c == ',' || c == '.')
+            && prev_digit
+            && chars.peek().is_some_and(|n| n.is_numeric())
+        {
+            buf.push(c);
+        } else {
+            prev_digit = false;
+            if !buf.is_empty() {
                 f(&buf);
                 buf.clear();
-            }
-            i += 1;
-        }
-    } else {
-        let mut prev_digit = false;
-        let mut chars = clean.chars().peekable();
-        while let Some(c) = chars.next() {
-            if c.is_alphanumeric() {
-                prev_digit = c.is_numeric();
-                for l in c.to_lowercase() {
-                    buf.push(l);
-                }
-            } else if (c == ',' || c == '.')
-                && prev_digit
-                && chars.peek().is_some_and(|n| n.is_numeric())
-            {
-                buf.push(c);
-            } else {
-                prev_digit = false;
-                if !buf.is_empty() {
-                    f(&buf);
-                    buf.clear();
-                }
             }
         }
     }

@@ -17,7 +17,7 @@
 
 use crate::diff::sentences;
 use crate::document::ArticleId;
-use crate::normalize::text::{for_each_token, key_form, token_hash};
+use crate::normalize::text::{for_each_token, key_hash_of_tokens, token_hash};
 use crate::story::features::figure_value;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
@@ -376,7 +376,7 @@ fn figures_in(sentence: &str) -> Vec<Figure> {
     out
 }
 
-fn figure_rows(by_source: &BTreeMap<String, Vec<String>>, out: &mut Vec<Difference>) {
+fn figure_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Difference>) {
     // source → figures
     let mut figs: BTreeMap<&str, Vec<Figure>> = BTreeMap::new();
     for (source, sents) in by_source {
@@ -608,9 +608,9 @@ fn same_key(a: &Key, b: &Key) -> bool {
 
 /// Capitalised words inside sentences, as written (case kept), each with the capitalised word
 /// that follows it, if any ("Vladimir" → "Putin").
-fn name_spellings(text: &str) -> Vec<(String, Option<String>)> {
+fn name_spellings(sentences: &[&str]) -> Vec<(String, Option<String>)> {
     let mut out: Vec<(String, Option<String>)> = Vec::new();
-    for sentence in sentences(text) {
+    for &sentence in sentences {
         let mut first = true;
         let mut prev_name: Option<usize> = None;
         for word in sentence.split_whitespace() {
@@ -638,12 +638,12 @@ fn name_spellings(text: &str) -> Vec<(String, Option<String>)> {
     out
 }
 
-fn name_rows(texts: &BTreeMap<String, String>, out: &mut Vec<Difference>) {
+fn name_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Difference>) {
     // spelling → source → count, and spelling → the names that follow it
     let mut uses: BTreeMap<String, BTreeMap<&str, usize>> = BTreeMap::new();
     let mut followers: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (source, text) in texts {
-        for (n, next) in name_spellings(text) {
+    for (&source, sents) in by_source {
+        for (n, next) in name_spellings(sents) {
             if let Some(next) = next {
                 followers.entry(n.clone()).or_default().push(next);
             }
@@ -733,11 +733,16 @@ fn shingles3(text: &str) -> Shingles {
     w.windows(3).map(|x| shingle3(x[0], x[1], x[2])).collect()
 }
 
-/// [`shingles3`] of a sentence or quote as a sorted list without repeats: a short text is
-/// checked against other texts' sets, and a list is cheaper to build than a set.
-fn part_shingles(text: &str) -> Vec<u64> {
-    let mut w: Vec<u64> = Vec::new();
-    for_each_token(text, |t| w.push(token_hash(t)));
+/// The token hashes of a sentence or quote, into `tokens`.
+fn part_tokens(text: &str, tokens: &mut Vec<u64>) {
+    tokens.clear();
+    for_each_token(text, |t| tokens.push(token_hash(t)));
+}
+
+/// [`shingles3`] of a sentence or quote (given as its token hashes) as a sorted list without
+/// repeats: a short text is checked against other texts' sets, and a list is cheaper to build
+/// than a set.
+fn part_shingles(w: &[u64]) -> Vec<u64> {
     let mut out: Vec<u64> = if w.len() < 3 {
         w.iter().map(|t| t.rotate_left(7) ^ 0x5bd1_e995).collect()
     } else {
@@ -778,7 +783,7 @@ fn quotes_in(text: &str) -> Vec<String> {
 const CARRIED: f64 = 0.5;
 
 fn quote_and_unique_rows(
-    by_source: &BTreeMap<String, Vec<String>>,
+    by_source: &BTreeMap<&str, Vec<&str>>,
     texts: &BTreeMap<String, String>,
     out: &mut Vec<Difference>,
 ) {
@@ -787,13 +792,16 @@ fn quote_and_unique_rows(
         .map(|(s, t)| (s.as_str(), shingles3(t)))
         .collect();
     let sources: Vec<&str> = texts.keys().map(String::as_str).collect();
+    let mut tokens = Vec::new();
     for (source, text) in texts {
         let mut seen = HashSet::new();
         for q in quotes_in(text) {
-            if !seen.insert(key_form(&q)) {
+            // Seen already: the same key form (case and punctuation aside).
+            part_tokens(&q, &mut tokens);
+            if !seen.insert(key_hash_of_tokens(&tokens)) {
                 continue;
             }
-            let sh = part_shingles(&q);
+            let sh = part_shingles(&tokens);
             let carriers: Vec<&str> = sources
                 .iter()
                 .copied()
@@ -826,17 +834,21 @@ fn quote_and_unique_rows(
             continue;
         }
         let mut seen = HashSet::new();
-        for s in sents {
-            if s.split_whitespace().count() < 6 || !seen.insert(key_form(s)) {
+        for &s in sents {
+            if s.split_whitespace().count() < 6 {
                 continue;
             }
-            let sh = part_shingles(s);
+            part_tokens(s, &mut tokens);
+            if !seen.insert(key_hash_of_tokens(&tokens)) {
+                continue;
+            }
+            let sh = part_shingles(&tokens);
             if others.iter().all(|o| containment(&sh, o) < CARRIED) {
                 out.push(Difference {
                     kind: "unique".into(),
                     subject: "sentence".into(),
-                    source: Some(source.clone()),
-                    value: s.clone(),
+                    source: Some(source.to_string()),
+                    value: s.to_string(),
                     detail: String::new(),
                 });
             }
@@ -864,13 +876,13 @@ pub fn differences(members: &[Member]) -> Vec<Difference> {
         }
         t.push_str(&m.text);
     }
-    let by_source: BTreeMap<String, Vec<String>> = texts
+    let by_source: BTreeMap<&str, Vec<&str>> = texts
         .iter()
-        .map(|(s, t)| (s.clone(), sentences(t)))
+        .map(|(s, t)| (s.as_str(), sentences(t)))
         .collect();
     if texts.len() >= 2 {
         figure_rows(&by_source, &mut out);
-        name_rows(&texts, &mut out);
+        name_rows(&by_source, &mut out);
         quote_and_unique_rows(&by_source, &texts, &mut out);
     }
     out

@@ -118,7 +118,7 @@ impl Occurrence {
 /// says what the story is.
 pub fn paragraph_features(text: &str, is_title: bool, out: &mut Vec<Occurrence>) {
     if text.is_ascii() {
-        ascii_features(text.as_bytes(), is_title, out);
+        ascii_features(text, is_title, out);
     } else {
         general_features(text, is_title, out);
     }
@@ -164,11 +164,11 @@ fn general_features(text: &str, is_title: bool, out: &mut Vec<Occurrence>) {
 /// [`paragraph_features`] of an ASCII text in one pass over its bytes: the same features as
 /// [`general_features`], read word by word (a word is a run between whitespace; its tokens are
 /// its runs of letters and digits, `,` and `.` between digits included).
-fn ascii_features(text: &[u8], is_title: bool, out: &mut Vec<Occurrence>) {
+fn ascii_features(line: &str, is_title: bool, out: &mut Vec<Occurrence>) {
     let weight = if is_title { 2 } else { 1 };
-    // Case-folded token, and the lower-cased name; tokens longer than the buffer are rare.
-    let mut buf = [0u8; 64];
-    let mut long = String::new();
+    let text = line.as_bytes();
+    // The case-folded token or name.
+    let mut buf = String::with_capacity(64);
     let mut sentence_start = true;
     let n = text.len();
     let mut i = 0;
@@ -208,23 +208,14 @@ fn ascii_features(text: &[u8], is_title: bool, out: &mut Vec<Occurrence>) {
                     break;
                 }
             }
-            let token = &word[ts..j];
-            let t = if token.len() <= buf.len() {
-                for (o, &b) in buf.iter_mut().zip(token) {
-                    *o = b.to_ascii_lowercase();
-                }
-                std::str::from_utf8(&buf[..token.len()]).expect("ASCII")
-            } else {
-                long.clear();
-                long.push_str(std::str::from_utf8(token).expect("ASCII"));
-                long.make_ascii_lowercase();
-                long.as_str()
-            };
-            if token[0].is_ascii_digit() {
-                token_feature(t, weight, out);
-            } else if t.len() >= MIN_TERM_CHARS {
+            buf.clear();
+            buf.push_str(&line[ws + ts..ws + j]);
+            buf.make_ascii_lowercase();
+            if word[ts].is_ascii_digit() {
+                token_feature(&buf, weight, out);
+            } else if buf.len() >= MIN_TERM_CHARS {
                 out.push(Occurrence::new(
-                    feature_id(Kind::Term, t),
+                    feature_id(Kind::Term, &buf),
                     Kind::Term,
                     weight,
                 ));
@@ -246,22 +237,14 @@ fn ascii_features(text: &[u8], is_title: bool, out: &mut Vec<Occurrence>) {
                     && trimmed.len() >= 3
                     && trimmed[1..].iter().any(u8::is_ascii_lowercase)
                 {
-                    let base = match trimmed.iter().position(|&b| b == b'\'') {
-                        Some(at) => &trimmed[..at],
-                        None => trimmed,
-                    };
-                    let name = if base.len() <= buf.len() {
-                        for (o, &b) in buf.iter_mut().zip(base) {
-                            *o = b.to_ascii_lowercase();
-                        }
-                        std::str::from_utf8(&buf[..base.len()]).expect("ASCII")
-                    } else {
-                        long.clear();
-                        long.push_str(std::str::from_utf8(base).expect("ASCII"));
-                        long.make_ascii_lowercase();
-                        long.as_str()
-                    };
-                    out.push(Occurrence::new(feature_id(Kind::Name, name), Kind::Name, 1));
+                    let base = trimmed
+                        .iter()
+                        .position(|&b| b == b'\'')
+                        .unwrap_or(trimmed.len());
+                    buf.clear();
+                    buf.push_str(&line[ws + lo..ws + lo + base]);
+                    buf.make_ascii_lowercase();
+                    out.push(Occurrence::new(feature_id(Kind::Name, &buf), Kind::Name, 1));
                 }
             }
             sentence_start =
@@ -425,7 +408,7 @@ mod tests {
             }
             for is_title in [false, true] {
                 let (mut fast, mut general) = (Vec::new(), Vec::new());
-                ascii_features(line.as_bytes(), is_title, &mut fast);
+                ascii_features(&line, is_title, &mut fast);
                 general_features(&line, is_title, &mut general);
                 fast.sort_unstable();
                 general.sort_unstable();
