@@ -191,55 +191,46 @@ impl Store {
     /// Recomputes the differences of every story changed since they were last computed, in
     /// transactions of up to [`REFRESH_CHUNK`] stories. Returns how many stories were refreshed.
     ///
-    /// Each chunk takes a handful of statements whatever its size: which stories have two or
-    /// more sources, their members, the old facts deleted, the new ones inserted, the queue
-    /// cleared. Stories of one source (most of them) have no differences and read no text.
+    /// Two stages overlap: a task reads the next chunk through the readers (which stories have
+    /// two or more sources, and their members; stories of one source, most of them, have no
+    /// differences and read no text) and works out its differences on all cores, while the
+    /// writer stores the chunk before it: the old facts deleted, the new ones inserted, the
+    /// queue cleared, a handful of statements whatever the chunk's size. Nothing else writes
+    /// while the writer is here, so the chunks read are the ones the queue holds.
     pub async fn refresh_stories(&mut self) -> Result<usize> {
         use sqlx::Connection;
-        let mut done = 0;
-        loop {
-            let mut tx = self.writer.begin().await.ctx("beginning a refresh")?;
-            let rows = sqlx::query(
-                "SELECT d.story_id, COUNT(DISTINCT a.source_id)
-                 FROM (SELECT story_id FROM stories_dirty ORDER BY story_id LIMIT ?1) d
-                 LEFT JOIN clusters c ON c.story_id = d.story_id
-                 LEFT JOIN articles a ON a.cluster_id = c.cluster_id
-                 GROUP BY d.story_id",
-            )
-            .bind(REFRESH_CHUNK)
-            .fetch_all(&mut *tx)
-            .await
-            .ctx("reading changed stories")?;
-            if rows.is_empty() {
-                return Ok(done);
+        let (chunks_tx, mut chunks) = tokio::sync::mpsc::channel::<Result<RefreshChunk>>(1);
+        let readers = self.readers.clone();
+        let reading = tokio::spawn(async move {
+            // One connection for the whole refresh, so its page cache stays warm.
+            let mut conn = match readers.acquire().await.ctx("reading changed stories") {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = chunks_tx.send(Err(e)).await;
+                    return;
+                }
+            };
+            let mut after = i64::MIN;
+            loop {
+                let chunk = match read_refresh_chunk(&mut conn, after).await {
+                    Ok(None) => return,
+                    Ok(Some(c)) => {
+                        after = *c.ids.last().expect("a chunk has stories");
+                        Ok(c)
+                    }
+                    Err(e) => Err(e),
+                };
+                let failed = chunk.is_err();
+                if chunks_tx.send(chunk).await.is_err() || failed {
+                    return;
+                }
             }
-            let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
-            let told: Vec<i64> = rows
-                .iter()
-                .filter(|r| r.get::<i64, _>(1) >= 2)
-                .map(|r| r.get(0))
-                .collect();
-            let members = story_members(&mut tx, &told).await?;
-            // The differences of each story are independent: worked out on all cores.
-            let facts: Vec<(i64, Vec<Difference>)> = tokio::task::spawn_blocking(move || {
-                use rayon::prelude::*;
-                members
-                    .into_par_iter()
-                    .map(|(id, members)| {
-                        let sources: BTreeSet<&str> =
-                            members.iter().map(|m| m.source.as_str()).collect();
-                        // Members read are all of one source: no differences between sources.
-                        let diffs = if sources.len() >= 2 {
-                            differences(&members)
-                        } else {
-                            Vec::new()
-                        };
-                        (id, diffs)
-                    })
-                    .collect()
-            })
-            .await
-            .map_err(|e| crate::error::Error::Task(e.to_string()))?;
+        });
+        let mut done = 0;
+        while let Some(chunk) = chunks.recv().await {
+            // An error drops the receiver, which ends the reading task.
+            let RefreshChunk { ids, told, facts } = chunk?;
+            let mut tx = self.writer.begin().await.ctx("beginning a refresh")?;
             let ids_json = serde_json::to_string(&ids).expect("integers serialize");
             sqlx::query(
                 "DELETE FROM story_facts WHERE story_id IN (SELECT value FROM json_each(?1))",
@@ -286,6 +277,10 @@ impl Store {
             tx.commit().await.ctx("committing a refresh")?;
             done += ids.len();
         }
+        reading
+            .await
+            .map_err(|e| crate::error::Error::Task(e.to_string()))?;
+        Ok(done)
     }
 
     /// (article identity, content hash) of every version that is not its article's latest.
@@ -389,7 +384,7 @@ impl Store {
 /// The members of stories whose differences are computed, story by story: in each, the longest
 /// version a source has in each cluster, longest first, at most [`DIFFERENCE_MEMBERS`].
 async fn story_members(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    conn: &mut sqlx::SqliteConnection,
     stories: &[i64],
 ) -> Result<Vec<(i64, Vec<Member>)>> {
     if stories.is_empty() {
@@ -412,7 +407,7 @@ async fn story_members(
     )
     .bind(serde_json::to_string(stories).expect("integers serialize"))
     .bind(DIFFERENCE_MEMBERS)
-    .fetch_all(&mut **tx)
+    .fetch_all(conn)
     .await
     .ctx("reading story members")?;
     let mut out: Vec<(i64, Vec<Member>)> = Vec::new();
@@ -432,6 +427,66 @@ async fn story_members(
         }
     }
     Ok(out)
+}
+
+/// One chunk of changed stories with their new differences, ready to store.
+struct RefreshChunk {
+    /// The changed stories, in order.
+    ids: Vec<i64>,
+    /// Those of two or more sources.
+    told: Vec<i64>,
+    facts: Vec<(i64, Vec<Difference>)>,
+}
+
+/// Reads the next [`REFRESH_CHUNK`] changed stories after `after` and works out their
+/// differences (on all cores); `None` when no changed story is left.
+async fn read_refresh_chunk(
+    conn: &mut sqlx::SqliteConnection,
+    after: i64,
+) -> Result<Option<RefreshChunk>> {
+    let rows = sqlx::query(
+        "SELECT d.story_id, COUNT(DISTINCT a.source_id)
+         FROM (SELECT story_id FROM stories_dirty WHERE story_id > ?2 ORDER BY story_id LIMIT ?1) d
+         LEFT JOIN clusters c ON c.story_id = d.story_id
+         LEFT JOIN articles a ON a.cluster_id = c.cluster_id
+         GROUP BY d.story_id
+         ORDER BY d.story_id",
+    )
+    .bind(REFRESH_CHUNK)
+    .bind(after)
+    .fetch_all(&mut *conn)
+    .await
+    .ctx("reading changed stories")?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+    let told: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.get::<i64, _>(1) >= 2)
+        .map(|r| r.get(0))
+        .collect();
+    let members = story_members(conn, &told).await?;
+    // The differences of each story are independent: worked out on all cores.
+    let facts: Vec<(i64, Vec<Difference>)> = tokio::task::spawn_blocking(move || {
+        use rayon::prelude::*;
+        members
+            .into_par_iter()
+            .map(|(id, members)| {
+                let sources: BTreeSet<&str> = members.iter().map(|m| m.source.as_str()).collect();
+                // Members read are all of one source: no differences between sources.
+                let diffs = if sources.len() >= 2 {
+                    differences(&members)
+                } else {
+                    Vec::new()
+                };
+                (id, diffs)
+            })
+            .collect()
+    })
+    .await
+    .map_err(|e| crate::error::Error::Task(e.to_string()))?;
+    Ok(Some(RefreshChunk { ids, told, facts }))
 }
 
 /// Stories refreshed per transaction.
