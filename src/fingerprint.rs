@@ -120,6 +120,28 @@ pub fn overlap(a: &[u32], b: &[u32]) -> usize {
     n
 }
 
+/// [`overlap`] when it is at least `need`, `None` otherwise: the merge stops as soon as the
+/// entries left could no longer reach `need`, which is most of the time for an unrelated text.
+pub fn overlap_at_least(a: &[u32], b: &[u32], need: usize) -> Option<usize> {
+    /// Merge steps between checks.
+    const STEPS: usize = 32;
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        if n + (a.len() - i).min(b.len() - j) < need {
+            return None;
+        }
+        // At most STEPS steps, each advancing i, j or both, so neither runs past its end.
+        let steps = STEPS.min(a.len() - i).min(b.len() - j);
+        for _ in 0..steps {
+            let (x, y) = (a[i], b[j]);
+            n += usize::from(x == y);
+            i += usize::from(x <= y);
+            j += usize::from(y <= x);
+        }
+    }
+    (n >= need).then_some(n)
+}
+
 /// The fingerprint of one article version.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Fingerprint {
@@ -292,6 +314,48 @@ pub fn fingerprint<'a>(paragraphs: impl IntoIterator<Item = &'a [u64]>) -> Finge
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn overlap_at_least_is_overlap_above_the_bar() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..2_000 {
+            let range = 1 + next() % 400;
+            let mut lists = [(); 2].map(|()| {
+                let len = next() % 150;
+                let mut v: Vec<u32> = (0..len).map(|_| (next() % range) as u32).collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            });
+            let (b, a) = (lists[1].clone(), std::mem::take(&mut lists[0]));
+            let n = overlap(&a, &b);
+            for need in [0, 1, n.saturating_sub(1), n, n + 1, n + 40] {
+                let want = (n >= need).then_some(n);
+                assert_eq!(overlap_at_least(&a, &b, need), want, "{a:?} {b:?} {need}");
+            }
+        }
+    }
+
+    #[test]
+    fn needed_matches_the_share_comparison() {
+        for small in 1..300usize {
+            for share in [0.0, 0.1, 0.3, 0.5, 0.6, 0.75, 0.9, 1.0, 1.5] {
+                let n = crate::cluster::needed(small, share);
+                let reaches = |k: usize| k as f64 / small as f64 >= share;
+                if n <= small {
+                    assert!(reaches(n) && (n == 0 || !reaches(n - 1)), "{small} {share}");
+                } else {
+                    assert!(!reaches(small), "{small} {share}");
+                }
+            }
+        }
+    }
     use super::*;
     use crate::normalize::normalize;
 

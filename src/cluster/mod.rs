@@ -19,7 +19,7 @@ pub use simindex::SimhashIndex;
 
 use crate::dense::{DenseMap, Groups, Words, WordsAt};
 use crate::document::{ArticleId, ClusterId};
-use crate::fingerprint::{Fingerprint, Simhash, Sketch, overlap};
+use crate::fingerprint::{Fingerprint, Simhash, Sketch, overlap, overlap_at_least};
 
 /// The thresholds of near-duplicate matching (see docs/BENCHMARKS.md for how they were chosen).
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
@@ -89,6 +89,20 @@ fn index_keys(sketch: &Sketch) -> Box<dyn Iterator<Item = u32> + '_> {
     } else {
         Box::new(sketch.anchors())
     }
+}
+
+/// The fewest shared entries whose share of `small` is at least `share`, as the comparison
+/// `shared as f64 / small as f64 >= share` decides it.
+pub(crate) fn needed(small: usize, share: f64) -> usize {
+    let reaches = |n: usize| n as f64 / small as f64 >= share;
+    let mut n = (share * small as f64).ceil().max(0.0) as usize;
+    while n > 0 && reaches(n - 1) {
+        n -= 1;
+    }
+    while !reaches(n) && n <= small {
+        n += 1;
+    }
+    n
 }
 
 /// Members compared when checking that an article fits a cluster, or two clusters each other.
@@ -211,10 +225,11 @@ impl Clusterer {
             }
             1.0
         } else {
-            let shared = overlap(fp.sketch.values(), stored);
-            if shared < self.params.min_shared {
-                return None;
-            }
+            let need = self
+                .params
+                .min_shared
+                .max(needed(small, self.params.min_containment));
+            let shared = overlap_at_least(fp.sketch.values(), stored, need)?;
             shared as f64 / small as f64
         };
         (containment >= self.params.min_containment).then_some(Match {
