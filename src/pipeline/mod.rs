@@ -126,7 +126,7 @@ pub fn prepare(origin: Origin, mut doc: Document) -> std::result::Result<Prepare
         origin: origin.clone(),
         reason: reason.to_string(),
     };
-    let plain = match &doc.body {
+    let plain: std::borrow::Cow<'_, str> = match &doc.body {
         Body::Html(html) => {
             let e = extract_html(html);
             if doc.title.is_none() {
@@ -138,10 +138,10 @@ pub fn prepare(origin: Origin, mut doc: Document) -> std::result::Result<Prepare
             if doc.url.is_none() {
                 doc.url = e.canonical_url;
             }
-            e.text
+            e.text.into()
         }
-        Body::Text(t) if looks_like_html(t) => extract_html(t).text,
-        Body::Text(t) => t.clone(),
+        Body::Text(t) if looks_like_html(t) => extract_html(t).text.into(),
+        Body::Text(t) => t.as_str().into(),
     };
     let title = doc
         .title
