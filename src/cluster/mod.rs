@@ -93,7 +93,7 @@ fn index_keys(sketch: &Sketch) -> Box<dyn Iterator<Item = u32> + '_> {
 
 /// The fewest shared entries whose share of `small` is at least `share`, as the comparison
 /// `shared as f64 / small as f64 >= share` decides it.
-pub(crate) fn needed(small: usize, share: f64) -> usize {
+fn needed(small: usize, share: f64) -> usize {
     let reaches = |n: usize| n as f64 / small as f64 >= share;
     let mut n = (share * small as f64).ceil().max(0.0) as usize;
     while n > 0 && reaches(n - 1) {
@@ -436,6 +436,21 @@ mod tests {
     use super::*;
     use crate::fingerprint::fingerprint;
     use crate::normalize::normalize;
+
+    #[test]
+    fn needed_matches_the_share_comparison() {
+        for small in 1..300usize {
+            for share in [0.0, 0.1, 0.3, 0.5, 0.6, 0.75, 0.9, 1.0, 1.5] {
+                let n = needed(small, share);
+                let reaches = |k: usize| k as f64 / small as f64 >= share;
+                if n <= small {
+                    assert!(reaches(n) && (n == 0 || !reaches(n - 1)), "{small} {share}");
+                } else {
+                    assert!(!reaches(small), "{small} {share}");
+                }
+            }
+        }
+    }
 
     fn fp(text: &str) -> Fingerprint {
         let n = normalize(text);

@@ -725,29 +725,31 @@ fn name_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Difference>) {
 type Shingles = HashSet<u64, std::hash::BuildHasherDefault<crate::cluster::AnchorHasher>>;
 
 fn shingles3(text: &str) -> Shingles {
-    let mut w: Vec<u64> = Vec::new();
-    for_each_token(text, |t| w.push(token_hash(t)));
-    if w.len() < 3 {
-        return w.iter().map(|t| t.rotate_left(7) ^ 0x5bd1_e995).collect();
-    }
-    w.windows(3).map(|x| shingle3(x[0], x[1], x[2])).collect()
+    let mut w = Vec::new();
+    part_tokens(text, &mut w);
+    shingle_hashes(&w).collect()
 }
 
-/// The token hashes of a sentence or quote, into `tokens`.
+/// The token hashes of a text, into `tokens`.
 fn part_tokens(text: &str, tokens: &mut Vec<u64>) {
     tokens.clear();
     for_each_token(text, |t| tokens.push(token_hash(t)));
+}
+
+/// The word 3-gram hashes of token hashes (a hash of each token, if there are fewer than three).
+fn shingle_hashes(w: &[u64]) -> Box<dyn Iterator<Item = u64> + '_> {
+    if w.len() < 3 {
+        Box::new(w.iter().map(|t| t.rotate_left(7) ^ 0x5bd1_e995))
+    } else {
+        Box::new(w.windows(3).map(|x| shingle3(x[0], x[1], x[2])))
+    }
 }
 
 /// [`shingles3`] of a sentence or quote (given as its token hashes) as a sorted list without
 /// repeats: a short text is checked against other texts' sets, and a list is cheaper to build
 /// than a set.
 fn part_shingles(w: &[u64]) -> Vec<u64> {
-    let mut out: Vec<u64> = if w.len() < 3 {
-        w.iter().map(|t| t.rotate_left(7) ^ 0x5bd1_e995).collect()
-    } else {
-        w.windows(3).map(|x| shingle3(x[0], x[1], x[2])).collect()
-    };
+    let mut out: Vec<u64> = shingle_hashes(w).collect();
     out.sort_unstable();
     out.dedup();
     out
