@@ -3,7 +3,10 @@
 //! In: one line's key form (see [`super::text::key_form`]). Out: a [`LineKind`]. The rules are
 //! phrase lists matched on whole leading tokens, so they hold across case, punctuation and
 //! typography. Lines a source repeats across many of its own articles are learned separately,
-//! from the store (see `cluster::Boilerplate`).
+//! from the store (see `cluster::Boilerplate`). [`may_be_furniture`] rules most lines out from
+//! their token hashes alone, before any key is built.
+
+use super::text::token_hash_bytes;
 
 /// What a line is, as far as the fixed rules can tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -219,6 +222,9 @@ fn is_count_or_filler(tok: &str) -> bool {
         )
 }
 
+/// The comment form's notice, which opens the trailer however long the line is.
+const EMAIL_NOTICE: &str = "your email address will not be published";
+
 fn starts_with_phrase(key: &str, phrase: &str) -> bool {
     key.strip_prefix(phrase)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
@@ -240,7 +246,7 @@ pub fn classify(key: &str) -> LineKind {
     let words = key.bytes().filter(|&b| b == b' ').count() + 1;
     // Long lines are reporting: every rule below is for short lines.
     if words > CLASSIFY_WORDS {
-        return if key.starts_with("your email address will not be published") {
+        return if key.starts_with(EMAIL_NOTICE) {
             LineKind::TrailerStart
         } else {
             LineKind::Content
@@ -268,7 +274,7 @@ pub fn classify(key: &str) -> LineKind {
             return LineKind::TrailerStart;
         }
     }
-    if key.starts_with("your email address will not be published") {
+    if key.starts_with(EMAIL_NOTICE) {
         return LineKind::TrailerStart;
     }
     if WHOLE_LINE.contains(&key) {
@@ -289,6 +295,116 @@ pub fn classify(key: &str) -> LineKind {
         return LineKind::Furniture;
     }
     LineKind::Content
+}
+
+/// A set of token hashes as a 4096-bit filter: a hash outside it is surely not in the set; one
+/// inside it probably is (about 2% of other hashes pass too).
+struct TokenFilter([u64; 64]);
+
+impl TokenFilter {
+    const fn bit(h: u64) -> (usize, u64) {
+        let i = (h >> 52) as usize;
+        (i / 64, 1u64 << (i % 64))
+    }
+
+    const fn insert(mut self, h: u64) -> TokenFilter {
+        let (w, b) = Self::bit(h);
+        self.0[w] |= b;
+        self
+    }
+
+    #[inline]
+    fn may_contain(&self, h: u64) -> bool {
+        let (w, b) = Self::bit(h);
+        self.0[w] & b != 0
+    }
+}
+
+/// The `n`th space-separated word of a phrase (`None` past its last word).
+const fn nth_word(phrase: &str, n: usize) -> Option<&[u8]> {
+    let b = phrase.as_bytes();
+    let (mut start, mut word, mut i) = (0, 0, 0);
+    while i <= b.len() {
+        if i == b.len() || b[i] == b' ' {
+            if word == n {
+                return Some(b.split_at(i).0.split_at(start).1);
+            }
+            word += 1;
+            start = i + 1;
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Two adjacent tokens as one hash, for the [`CONTAINED`] phrases' first two words.
+#[inline]
+const fn pair_hash(a: u64, b: u64) -> u64 {
+    a.rotate_left(29) ^ b
+}
+
+/// The first words of every phrase a line may start with for a rule to match, and the second
+/// word of "4 comments".
+const FIRST_WORDS: TokenFilter = {
+    let mut f = TokenFilter([0; 64]);
+    let lists: [&[&str]; 5] = [WHOLE_LINE, LEADING, LINKS, TRAILER, &[EMAIL_NOTICE]];
+    let mut l = 0;
+    while l < lists.len() {
+        let mut i = 0;
+        while i < lists[l].len() {
+            match nth_word(lists[l][i], 0) {
+                Some(w) => f = f.insert(token_hash_bytes(w)),
+                None => panic!("an empty phrase"),
+            }
+            i += 1;
+        }
+        l += 1;
+    }
+    f
+};
+
+/// The second tokens of a two-token trailer heading ("4 comments").
+const COUNT_WORDS: [u64; 4] = [
+    token_hash_bytes(b"comments"),
+    token_hash_bytes(b"comment"),
+    token_hash_bytes(b"responses"),
+    token_hash_bytes(b"replies"),
+];
+
+/// The first two words of every [`CONTAINED`] phrase, as [`pair_hash`]es.
+const CONTAINED_PAIRS: TokenFilter = {
+    let mut f = TokenFilter([0; 64]);
+    let mut i = 0;
+    while i < CONTAINED.len() {
+        match (nth_word(CONTAINED[i], 0), nth_word(CONTAINED[i], 1)) {
+            (Some(a), Some(b)) => {
+                f = f.insert(pair_hash(token_hash_bytes(a), token_hash_bytes(b)));
+            }
+            _ => panic!("a contained phrase has two words or more"),
+        }
+        i += 1;
+    }
+    f
+};
+
+/// Whether [`classify`] could call a line of these token hashes ([`super::text::token_hash`] of
+/// its key's words) anything but [`LineKind::Content`]. `false` is certain; `true` means the
+/// line's key must be built and classified. Most lines of reporting are ruled out here from the
+/// hashes alone, without building their key.
+pub fn may_be_furniture(tokens: &[u64]) -> bool {
+    let Some(&first) = tokens.first() else {
+        return true;
+    };
+    if FIRST_WORDS.may_contain(first) {
+        return true;
+    }
+    if tokens.len() == 2 && COUNT_WORDS.contains(&tokens[1]) {
+        return true;
+    }
+    tokens.len() <= 2 * LEADING_MAX_WORDS
+        && tokens
+            .windows(2)
+            .any(|w| CONTAINED_PAIRS.may_contain(pair_hash(w[0], w[1])))
 }
 
 #[cfg(test)]
@@ -329,6 +445,80 @@ mod tests {
             "Join the conversation",
         ] {
             assert_eq!(kind(l), LineKind::TrailerStart, "{l}");
+        }
+    }
+
+    /// The token-hash pre-check never rules out a line the rules would call furniture or a trailer.
+    #[test]
+    fn the_pre_check_passes_every_line_the_rules_catch() {
+        use crate::normalize::text::tokenize;
+        let mut words: Vec<&str> = Vec::new();
+        for list in [
+            WHOLE_LINE,
+            LEADING,
+            LINKS,
+            CONTAINED,
+            TRAILER,
+            &[EMAIL_NOTICE],
+        ] {
+            for phrase in list {
+                words.extend(phrase.split(' '));
+            }
+        }
+        words.extend([
+            "4", "12", "the", "minister", "said", "crocus", "on", "to", "far",
+        ]);
+        let mut lines: Vec<String> = Vec::new();
+        for list in [
+            WHOLE_LINE,
+            LEADING,
+            LINKS,
+            CONTAINED,
+            TRAILER,
+            &[EMAIL_NOTICE],
+        ] {
+            for phrase in list {
+                lines.push(phrase.to_string());
+                lines.push(format!("{phrase} 4"));
+                lines.push(format!("{phrase} the minister said"));
+                lines.push(format!("the minister said {phrase}"));
+                lines.push(format!("{phrase} {}", "word ".repeat(70)));
+            }
+        }
+        let mut st = 0x9e37_79b9_7f4a_7c15u64;
+        for i in 0..50_000 {
+            let mut line = Vec::new();
+            for _ in 0..1 + i % 31 {
+                st ^= st << 13;
+                st ^= st >> 7;
+                st ^= st << 17;
+                line.push(words[(st >> 20) as usize % words.len()]);
+            }
+            lines.push(line.join(" "));
+        }
+        let mut caught = 0;
+        for line in &lines {
+            let (mut key, mut hashes) = (String::new(), Vec::new());
+            tokenize(line, &mut key, &mut hashes);
+            if classify(&key) != LineKind::Content {
+                caught += 1;
+                assert!(may_be_furniture(&hashes), "{line:?}");
+            }
+        }
+        assert!(caught > 1_000, "{caught} lines caught");
+        // And ordinary reporting is ruled out from the hashes alone.
+        for line in [
+            "the ministry said 16,000 people signed contracts in ten days",
+            "photographs taken at the scene showed the burnt out hall",
+            "more than 100,000 have enlisted since january",
+        ] {
+            let (mut key, mut hashes) = (String::new(), Vec::new());
+            tokenize(line, &mut key, &mut hashes);
+            assert_eq!(
+                may_be_furniture(&hashes),
+                line.starts_with("more"),
+                "{line}"
+            );
         }
     }
 

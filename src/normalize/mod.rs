@@ -74,14 +74,6 @@ pub fn normalize(body: &str) -> NormalizedText {
         let key_words = boilerplate::CLASSIFY_WORDS + 1;
         let clean = if plain::tokenize_plain(raw, &mut scratch, &mut tokens, &mut spans, key_words)
         {
-            for &(s, e) in &spans {
-                if !key.is_empty() {
-                    key.push(' ');
-                }
-                let at = key.len();
-                key.push_str(&raw[s as usize..e as usize]);
-                key[at..].make_ascii_lowercase();
-            }
             raw.to_owned()
         } else {
             let clean = text::clean_line(raw);
@@ -95,7 +87,23 @@ pub fn normalize(body: &str) -> NormalizedText {
             // Punctuation only ("***", "—"): separators, not text.
             continue;
         }
-        let kind = boilerplate::classify(&key);
+        // Most lines are ruled out as furniture by their token hashes; the others are classified
+        // by their key, which a plain line builds only then.
+        let kind = if !boilerplate::may_be_furniture(&tokens) {
+            LineKind::Content
+        } else {
+            if key.is_empty() {
+                for &(s, e) in &spans {
+                    if !key.is_empty() {
+                        key.push(' ');
+                    }
+                    let at = key.len();
+                    key.push_str(&raw[s as usize..e as usize]);
+                    key[at..].make_ascii_lowercase();
+                }
+            }
+            boilerplate::classify(&key)
+        };
         lines.push(Line {
             para: Paragraph {
                 key_hash: text::key_hash_of_tokens(&tokens),

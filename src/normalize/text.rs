@@ -149,36 +149,48 @@ const K2: u64 = 0x8ebc_6af0_9c88_c6e3;
 
 /// The 128-bit product of two words, high and low halves xored.
 #[inline]
-fn fold_mul(a: u64, b: u64) -> u64 {
+const fn fold_mul(a: u64, b: u64) -> u64 {
     let p = (a as u128).wrapping_mul(b as u128);
     (p as u64) ^ ((p >> 64) as u64)
 }
 
 /// Hash of a token of `len` ≤ 16 bytes given as two little-endian words, zero past the token.
 #[inline]
-pub(crate) fn hash_token_words(lo: u64, hi: u64, len: usize) -> u64 {
+pub(crate) const fn hash_token_words(lo: u64, hi: u64, len: usize) -> u64 {
     fold_mul(fold_mul(lo ^ K0, hi ^ K1 ^ len as u64), K2)
 }
 
-/// [`token_hash`] of bytes: 16 bytes at a time, each piece zero-padded.
-pub(crate) fn token_hash_bytes(b: &[u8]) -> u64 {
-    let word = |piece: &[u8]| {
-        let mut w = [0u8; 8];
-        w[..piece.len()].copy_from_slice(piece);
-        u64::from_le_bytes(w)
-    };
-    let halves = |piece: &[u8]| {
-        let (a, c) = piece.split_at(piece.len().min(8));
-        (word(a), word(c))
-    };
+/// Bytes `from..to` (at most 16) of `b` as two little-endian words, zero-padded.
+#[inline]
+const fn le_words(b: &[u8], from: usize, to: usize) -> (u64, u64) {
+    let (mut lo, mut hi) = (0u64, 0u64);
+    let mut i = from;
+    while i < to {
+        let k = i - from;
+        if k < 8 {
+            lo |= (b[i] as u64) << (8 * k);
+        } else {
+            hi |= (b[i] as u64) << (8 * (k - 8));
+        }
+        i += 1;
+    }
+    (lo, hi)
+}
+
+/// [`token_hash`] of bytes: 16 bytes at a time, each piece zero-padded. A `const fn`, so tables of
+/// phrase words can be hashed when the program is compiled.
+pub(crate) const fn token_hash_bytes(b: &[u8]) -> u64 {
     if b.len() <= 16 {
-        let (lo, hi) = halves(b);
+        let (lo, hi) = le_words(b, 0, b.len());
         return hash_token_words(lo, hi, b.len());
     }
     let mut h = b.len() as u64;
-    for piece in b.chunks(16) {
-        let (lo, hi) = halves(piece);
+    let mut at = 0;
+    while at < b.len() {
+        let end = if at + 16 < b.len() { at + 16 } else { b.len() };
+        let (lo, hi) = le_words(b, at, end);
         h = fold_mul(lo ^ K0 ^ h, hi ^ K1);
+        at = end;
     }
     fold_mul(h, K2)
 }
