@@ -80,7 +80,11 @@ pub fn normalize(body: &str) -> NormalizedText {
             if clean.is_empty() {
                 continue;
             }
-            text::tokenize(&clean, &mut key, &mut tokens);
+            if !(clean.is_ascii()
+                && plain::tokenize_clean(&clean, &mut scratch, &mut tokens, &mut spans, key_words))
+            {
+                text::tokenize(&clean, &mut key, &mut tokens);
+            }
             clean
         };
         if tokens.is_empty() {
@@ -88,7 +92,7 @@ pub fn normalize(body: &str) -> NormalizedText {
             continue;
         }
         // Most lines are ruled out as furniture by their token hashes; the others are classified
-        // by their key, which a plain line builds only then.
+        // by their key, which a line tokenized by the plain path builds only then.
         let kind = if !boilerplate::may_be_furniture(&tokens) {
             LineKind::Content
         } else {
@@ -98,7 +102,7 @@ pub fn normalize(body: &str) -> NormalizedText {
                         key.push(' ');
                     }
                     let at = key.len();
-                    key.push_str(&raw[s as usize..e as usize]);
+                    key.push_str(&clean[s as usize..e as usize]);
                     key[at..].make_ascii_lowercase();
                 }
             }

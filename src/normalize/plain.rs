@@ -3,13 +3,14 @@
 //!
 //! In: a raw line. Out: `true` with the tokens filled in when the line is *plain* — printable ASCII
 //! with single spaces between words, no entity (`&`), no backquote and no space at either end, so
-//! its clean form is the line itself — or `false` when it needs the general path
-//! ([`super::text::clean_line`] then [`super::text::tokenize`]), which gives the same tokens. Most
-//! lines of news text are plain.
+//! its clean form is the line itself — or `false` when it needs cleaning first
+//! ([`super::text::clean_line`]). Most lines of news text are plain. An ASCII line that needed
+//! cleaning is tokenized here too once clean ([`tokenize_clean`]); other lines go to
+//! [`super::text::tokenize`], which gives the same tokens.
 //!
 //! The line is classified 16 bytes at a time into bit masks (letters and digits, digits, `,`/`.`,
-//! spaces, bytes that need the general path); tokens are the runs of the token mask, found with
-//! bit scans, and each token's hash is computed from at most two 8-byte loads of the line. Tokens
+//! spaces, `&`, bytes that need the general path); tokens are the edges of the token mask, found
+//! with bit scans, and each token's hash is computed from at most two 8-byte loads of the line. Tokens
 //! are case-folded by setting bit 5 of each byte, which lower-cases ASCII letters and leaves digits,
 //! `,` and `.` (the only other bytes a token can hold) unchanged.
 
@@ -26,8 +27,10 @@ pub struct Masks {
     sep: Vec<u64>,
     /// Spaces.
     space: Vec<u64>,
-    /// Any byte that needs the general path: controls (tab included), DEL, `` ` ``, `&`, non-ASCII.
+    /// Any byte that needs the general path: controls (tab included), DEL, `` ` ``, non-ASCII.
     slow: Vec<u64>,
+    /// `&`, which may open an entity in a raw line but is plain in a clean one.
+    amp: Vec<u64>,
 }
 
 /// Scratch space reused across lines: the padded copy of the line and its masks.
@@ -49,6 +52,29 @@ pub fn tokenize_plain(
     hashes: &mut Vec<u64>,
     spans: &mut Vec<(u32, u32)>,
     max_spans: usize,
+) -> bool {
+    tokenize_ascii(line, scratch, hashes, spans, max_spans, false)
+}
+
+/// [`tokenize_plain`] of a line already in its clean form ([`super::text::clean_line`]), where an
+/// `&` is only punctuation. Returns `false` when the line is not ASCII.
+pub fn tokenize_clean(
+    clean: &str,
+    scratch: &mut Scratch,
+    hashes: &mut Vec<u64>,
+    spans: &mut Vec<(u32, u32)>,
+    max_spans: usize,
+) -> bool {
+    tokenize_ascii(clean, scratch, hashes, spans, max_spans, true)
+}
+
+fn tokenize_ascii(
+    line: &str,
+    scratch: &mut Scratch,
+    hashes: &mut Vec<u64>,
+    spans: &mut Vec<(u32, u32)>,
+    max_spans: usize,
+    amp_is_plain: bool,
 ) -> bool {
     let bytes = line.as_bytes();
     let n = bytes.len();
@@ -75,6 +101,9 @@ pub fn tokenize_plain(
         // A space right after a space: the clean form would collapse them.
         let s = m.space[w];
         bad |= m.slow[w] | (s & ((s << 1) | prev_space));
+        if !amp_is_plain {
+            bad |= m.amp[w];
+        }
         prev_space = s >> 63;
     }
     if bad != 0 {
@@ -93,82 +122,79 @@ pub fn tokenize_plain(
         carry = d >> 63;
     }
 
-    let start_len = hashes.len();
     let padded = &scratch.padded;
-    let mut pos = 0usize;
-    let limit = n;
-    while pos < limit {
-        let Some(start) = next_bit(&tok, pos, true, limit) else {
-            break;
-        };
-        let end = next_bit(&tok, start, false, limit).unwrap_or(limit);
-        let len = end - start;
-        let h = if len <= 16 {
-            let lo = u64::from_le_bytes(padded[start..start + 8].try_into().expect("8 bytes"));
-            let hi = u64::from_le_bytes(padded[start + 8..start + 16].try_into().expect("8 bytes"));
-            let (lo, hi) = fold_case_and_cut(lo, hi, len);
-            hash_token_words(lo, hi, len)
-        } else {
-            let mut lowered = [0u8; 64];
-            let token = &padded[start..end];
-            if token.len() <= lowered.len() {
-                for (o, &b) in lowered.iter_mut().zip(token) {
-                    *o = b | 0x20;
-                }
-                token_hash_bytes(&lowered[..len])
-            } else {
-                let lowered: Vec<u8> = token.iter().map(|&b| b | 0x20).collect();
-                token_hash_bytes(&lowered)
-            }
-        };
-        hashes.push(h);
+    let mut emit = |start: usize, end: usize| {
+        hashes.push(hash_span(padded, start, end));
         if spans.len() < max_spans {
             spans.push((start as u32, end as u32));
         }
-        pos = end;
+    };
+    // Token starts and ends are the rising and falling edges of the token mask; they alternate,
+    // so one token at a time is open. Bits past the line are zeros, so the last token of a line
+    // that does not fill its last word ends inside it.
+    let mut open: Option<usize> = None;
+    let mut carry = 0u64;
+    for (w, &t) in tok.iter().enumerate() {
+        let before = (t << 1) | carry;
+        carry = t >> 63;
+        let mut starts = t & !before;
+        let mut ends = !t & before;
+        let base = w * 64;
+        loop {
+            if let Some(start) = open {
+                if ends == 0 {
+                    break;
+                }
+                emit(start, base + ends.trailing_zeros() as usize);
+                ends &= ends - 1;
+                open = None;
+            }
+            if starts == 0 {
+                break;
+            }
+            open = Some(base + starts.trailing_zeros() as usize);
+            starts &= starts - 1;
+        }
+    }
+    if let Some(start) = open {
+        emit(start, n);
     }
     scratch.masks.alnum = tok;
-    debug_assert!(hashes.len() >= start_len);
     true
 }
 
-/// Case-folds the first `len` bytes of two little-endian words and zeroes the rest.
+/// The [`super::text::token_hash`] of the token at `start..end` of a padded line, case-folded.
+#[inline]
+fn hash_span(padded: &[u8], start: usize, end: usize) -> u64 {
+    let len = end - start;
+    if len <= 16 {
+        let lo = u64::from_le_bytes(padded[start..start + 8].try_into().expect("8 bytes"));
+        let hi = u64::from_le_bytes(padded[start + 8..start + 16].try_into().expect("8 bytes"));
+        let (lo, hi) = fold_case_and_cut(lo, hi, len);
+        return hash_token_words(lo, hi, len);
+    }
+    let token = &padded[start..end];
+    let mut lowered = [0u8; 64];
+    if len <= lowered.len() {
+        for (o, &b) in lowered.iter_mut().zip(token) {
+            *o = b | 0x20;
+        }
+        token_hash_bytes(&lowered[..len])
+    } else {
+        let lowered: Vec<u8> = token.iter().map(|&b| b | 0x20).collect();
+        token_hash_bytes(&lowered)
+    }
+}
+
+/// Case-folds the first `len` (1 to 16) bytes of two little-endian words and zeroes the rest.
 #[inline]
 fn fold_case_and_cut(lo: u64, hi: u64, len: usize) -> (u64, u64) {
     const CASE: u64 = 0x2020_2020_2020_2020;
-    let keep = |bytes: usize| -> u64 {
-        if bytes >= 8 {
-            u64::MAX
-        } else {
-            (1u64 << (8 * bytes)) - 1
-        }
-    };
-    let lo = (lo | CASE) & keep(len);
-    let hi = if len > 8 {
-        (hi | CASE) & keep(len - 8)
-    } else {
-        0
-    };
+    // Bits of the first `bytes` bytes (0 to 8) of a word.
+    let keep = |bytes: usize| -> u64 { ((1u128 << (8 * bytes)) - 1) as u64 };
+    let lo = (lo | CASE) & keep(len.min(8));
+    let hi = (hi | CASE) & keep(len.saturating_sub(8));
     (lo, hi)
-}
-
-/// The first position at or after `from` (and before `limit`) whose bit in `mask` is `set`.
-#[inline]
-fn next_bit(mask: &[u64], from: usize, set: bool, limit: usize) -> Option<usize> {
-    let mut w = from / 64;
-    let mut word = if set { mask[w] } else { !mask[w] };
-    word &= u64::MAX << (from % 64);
-    loop {
-        if word != 0 {
-            let at = w * 64 + word.trailing_zeros() as usize;
-            return (at < limit).then_some(at);
-        }
-        w += 1;
-        if w >= mask.len() {
-            return None;
-        }
-        word = if set { mask[w] } else { !mask[w] };
-    }
 }
 
 /// Fills the masks for `bytes` (a whole number of 64-byte words).
@@ -180,24 +206,26 @@ fn classify(bytes: &[u8], m: &mut Masks) {
         &mut m.sep,
         &mut m.space,
         &mut m.slow,
+        &mut m.amp,
     ] {
         v.clear();
         v.resize(words, 0);
     }
     for (w, block) in bytes.chunks_exact(64).enumerate() {
-        let [alnum, digit, sep, space, slow] = classify64(block.try_into().expect("64 bytes"));
+        let [alnum, digit, sep, space, slow, amp] = classify64(block.try_into().expect("64 bytes"));
         m.alnum[w] = alnum;
         m.digit[w] = digit;
         m.sep[w] = sep;
         m.space[w] = space;
         m.slow[w] = slow;
+        m.amp[w] = amp;
     }
 }
 
-/// The five masks of 64 bytes: letters and digits, digits, separators, spaces, slow bytes.
+/// The six masks of 64 bytes: letters and digits, digits, separators, spaces, slow bytes, `&`.
 #[cfg(target_arch = "x86_64")]
 #[inline]
-fn classify64(block: &[u8; 64]) -> [u64; 5] {
+fn classify64(block: &[u8; 64]) -> [u64; 6] {
     // SAFETY: SSE2 is part of the x86_64 baseline, so every x86_64 CPU has it.
     unsafe { sse2::classify64(block) }
 }
@@ -220,8 +248,8 @@ mod sse2 {
     }
 
     #[target_feature(enable = "sse2")]
-    pub(super) fn classify64(block: &[u8; 64]) -> [u64; 5] {
-        let mut out = [0u64; 5];
+    pub(super) fn classify64(block: &[u8; 64]) -> [u64; 6] {
+        let mut out = [0u64; 6];
         for (i, chunk) in block.chunks_exact(16).enumerate() {
             // SAFETY: `chunk` is 16 readable bytes; `_mm_loadu_si128` needs no alignment.
             let v = unsafe { _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>()) };
@@ -239,27 +267,26 @@ mod sse2 {
                     _mm_cmplt_epi8(v, splat(0x20)),
                     _mm_cmpeq_epi8(v, splat(0x7f)),
                 ),
-                _mm_or_si128(
-                    _mm_cmpeq_epi8(v, splat(b'`')),
-                    _mm_cmpeq_epi8(v, splat(b'&')),
-                ),
+                _mm_cmpeq_epi8(v, splat(b'`')),
             );
+            let amp = _mm_cmpeq_epi8(v, splat(b'&'));
             let shift = 16 * i;
             out[0] |= (_mm_movemask_epi8(alnum) as u16 as u64) << shift;
             out[1] |= (_mm_movemask_epi8(digit) as u16 as u64) << shift;
             out[2] |= (_mm_movemask_epi8(sep) as u16 as u64) << shift;
             out[3] |= (_mm_movemask_epi8(space) as u16 as u64) << shift;
             out[4] |= (_mm_movemask_epi8(slow) as u16 as u64) << shift;
+            out[5] |= (_mm_movemask_epi8(amp) as u16 as u64) << shift;
         }
         out
     }
 }
 
-/// The five masks of 64 bytes, one byte at a time (targets without SSE2, and the reference the
+/// The six masks of 64 bytes, one byte at a time (targets without SSE2, and the reference the
 /// SSE2 version is tested against).
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
-fn classify64_scalar(block: &[u8; 64]) -> [u64; 5] {
-    let mut out = [0u64; 5];
+fn classify64_scalar(block: &[u8; 64]) -> [u64; 6] {
+    let mut out = [0u64; 6];
     for (i, &b) in block.iter().enumerate() {
         let bit = 1u64 << i;
         if b.is_ascii_alphanumeric() {
@@ -274,8 +301,11 @@ fn classify64_scalar(block: &[u8; 64]) -> [u64; 5] {
         if b == b' ' {
             out[3] |= bit;
         }
-        if !(0x20..0x7f).contains(&b) || b == b'`' || b == b'&' {
+        if !(0x20..0x7f).contains(&b) || b == b'`' {
             out[4] |= bit;
+        }
+        if b == b'&' {
+            out[5] |= bit;
         }
     }
     out
@@ -283,7 +313,7 @@ fn classify64_scalar(block: &[u8; 64]) -> [u64; 5] {
 
 #[cfg(not(target_arch = "x86_64"))]
 #[inline]
-fn classify64(block: &[u8; 64]) -> [u64; 5] {
+fn classify64(block: &[u8; 64]) -> [u64; 6] {
     classify64_scalar(block)
 }
 

@@ -369,7 +369,8 @@ mod tests {
         let parts = [
             "a", "Bc", "DEF", "1", "42", "3.5", ",", ".", " ", "  ", "\t", "\u{b}", "\u{c}", "\r",
             "\u{0}", "\u{1f}", "\u{7f}", "`", "'", "\"", "-", "é", "ß", "İ", "\u{a0}", "\u{2019}",
-            "\u{201c}", "\u{2014}", "\u{2026}", "\u{fb01}", "\u{200b}", "\u{ad}", "中", "١",
+            "\u{201c}", "\u{2014}", "\u{2026}", "\u{fb01}", "\u{200b}", "\u{ad}", "中", "١", "&",
+            "&amp;", "&#8220;",
         ];
         let mut st = 7u64;
         let mut lines: Vec<String> = (0..128u8)
@@ -393,10 +394,14 @@ mod tests {
     #[test]
     fn the_ascii_fast_paths_agree_with_the_general_rules() {
         for line in odd_lines() {
-            let general = clean_chars(line.nfkc(), line.len());
+            let decoded = decode_entities(&line);
+            let general = clean_chars(decoded.nfkc(), line.len());
             assert_eq!(clean_line(&line), general, "{line:?}");
-            if line.is_ascii() {
-                assert_eq!(clean_ascii(line.as_bytes()), clean_chars(line.chars(), 0));
+            if decoded.is_ascii() {
+                assert_eq!(
+                    clean_ascii(decoded.as_bytes()),
+                    clean_chars(decoded.chars(), 0)
+                );
             }
             let (mut key, mut hashes) = (String::new(), Vec::new());
             tokenize(&general, &mut key, &mut hashes);
@@ -436,6 +441,34 @@ mod tests {
             assert_eq!(words.join(" "), key, "{line:?}");
         }
         assert!(plain_lines > 1_000, "{plain_lines} plain lines");
+    }
+
+    #[test]
+    fn every_clean_ascii_line_takes_the_plain_path() {
+        use super::super::plain::{Scratch, tokenize_clean};
+        let mut scratch = Scratch::default();
+        let mut checked = 0;
+        for line in odd_lines() {
+            let clean = clean_line(&line);
+            if clean.is_empty() || !clean.is_ascii() {
+                continue;
+            }
+            let (mut hashes, mut spans) = (Vec::new(), Vec::new());
+            assert!(
+                tokenize_clean(&clean, &mut scratch, &mut hashes, &mut spans, usize::MAX),
+                "{clean:?}"
+            );
+            let (mut key, mut want) = (String::new(), Vec::new());
+            tokenize(&clean, &mut key, &mut want);
+            assert_eq!(hashes, want, "{clean:?}");
+            let words: Vec<String> = spans
+                .iter()
+                .map(|&(s, e)| clean[s as usize..e as usize].to_ascii_lowercase())
+                .collect();
+            assert_eq!(words.join(" "), key, "{clean:?}");
+            checked += 1;
+        }
+        assert!(checked > 5_000, "{checked} clean ASCII lines");
     }
 
     #[test]
