@@ -66,7 +66,7 @@ pub fn normalize(body: &str) -> NormalizedText {
     let mut key = String::with_capacity(256);
     let mut scratch = plain::Scratch::default();
     let mut spans = Vec::new();
-    for raw in body.lines() {
+    for raw in split_lines(body) {
         key.clear();
         spans.clear();
         let mut tokens = Vec::with_capacity(raw.len() / 5 + 1);
@@ -147,6 +147,29 @@ pub fn normalize(body: &str) -> NormalizedText {
     out
 }
 
+/// The lines of a text, as [`str::lines`] cuts them (`\n` or `\r\n` ends a line, and a last
+/// line needs none), found with a vectorized search.
+fn split_lines(body: &str) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    let mut breaks = memchr::memchr_iter(b'\n', body.as_bytes());
+    std::iter::from_fn(move || {
+        let line = match breaks.next() {
+            Some(end) => {
+                let line = &body[start..end];
+                start = end + 1;
+                line.strip_suffix('\r').unwrap_or(line)
+            }
+            None if start < body.len() => {
+                let line = &body[start..];
+                start = body.len();
+                line
+            }
+            None => return None,
+        };
+        Some(line)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,6 +191,28 @@ mod tests {
         let body = "Comments\nThe ministry said 16,000 people signed contracts in ten days, and that up to 1,700 come every day.";
         let n = normalize(body);
         assert_eq!(n.paragraphs.len(), 1);
+    }
+
+    #[test]
+    fn lines_are_cut_as_the_standard_library_cuts_them() {
+        for body in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\nb",
+            "a\r\nb\r\n",
+            "\n\na\n\n",
+            "a\r",
+            "a\rb\n",
+            "\r\n",
+        ] {
+            assert_eq!(
+                split_lines(body).collect::<Vec<_>>(),
+                body.lines().collect::<Vec<_>>(),
+                "{body:?}"
+            );
+        }
     }
 
     #[test]

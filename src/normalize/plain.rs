@@ -33,11 +33,13 @@ pub struct Masks {
     amp: Vec<u64>,
 }
 
-/// Scratch space reused across lines: the padded copy of the line and its masks.
+/// Scratch space reused across lines: the padded copy of the line, its masks and token spans.
 #[derive(Default)]
 pub struct Scratch {
     padded: Vec<u8>,
     masks: Masks,
+    /// The token spans of the line.
+    spans: Vec<(u32, u32)>,
 }
 
 /// Bytes of zeros after the line, so that 16-byte loads at any token start stay in bounds.
@@ -122,16 +124,12 @@ fn tokenize_ascii(
         carry = d >> 63;
     }
 
-    let padded = &scratch.padded;
-    let mut emit = |start: usize, end: usize| {
-        hashes.push(hash_span(padded, start, end));
-        if spans.len() < max_spans {
-            spans.push((start as u32, end as u32));
-        }
-    };
     // Token starts and ends are the rising and falling edges of the token mask; they alternate,
     // so one token at a time is open. Bits past the line are zeros, so the last token of a line
-    // that does not fill its last word ends inside it.
+    // that does not fill its last word ends inside it. The spans are found first and hashed in a
+    // second loop, whose iterations are independent.
+    let found = &mut scratch.spans;
+    found.clear();
     let mut open: Option<usize> = None;
     let mut carry = 0u64;
     for (w, &t) in tok.iter().enumerate() {
@@ -145,7 +143,7 @@ fn tokenize_ascii(
                 if ends == 0 {
                     break;
                 }
-                emit(start, base + ends.trailing_zeros() as usize);
+                found.push((start as u32, (base + ends.trailing_zeros() as usize) as u32));
                 ends &= ends - 1;
                 open = None;
             }
@@ -157,8 +155,15 @@ fn tokenize_ascii(
         }
     }
     if let Some(start) = open {
-        emit(start, n);
+        found.push((start as u32, n as u32));
     }
+    let padded = &scratch.padded;
+    hashes.extend(
+        found
+            .iter()
+            .map(|&(s, e)| hash_span(padded, s as usize, e as usize)),
+    );
+    spans.extend_from_slice(&found[..found.len().min(max_spans.saturating_sub(spans.len()))]);
     scratch.masks.alnum = tok;
     true
 }
