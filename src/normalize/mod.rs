@@ -58,11 +58,9 @@ const TRAILER_MIN_SHARE: f64 = 0.3;
 
 /// Normalizes a plain-text article.
 pub fn normalize(body: &str) -> NormalizedText {
-    struct Line {
-        para: Paragraph,
-        kind: LineKind,
-    }
-    let mut lines = Vec::new();
+    // Every line with words, and beside it what the rules call it.
+    let mut lines: Vec<Paragraph> = Vec::new();
+    let mut kinds: Vec<LineKind> = Vec::new();
     let mut key = String::with_capacity(256);
     let mut scratch = plain::Scratch::default();
     let mut spans = Vec::new();
@@ -108,42 +106,37 @@ pub fn normalize(body: &str) -> NormalizedText {
             }
             boilerplate::classify(&key)
         };
-        lines.push(Line {
-            para: Paragraph {
-                key_hash: text::key_hash_of_tokens(&tokens),
-                text: clean,
-                tokens,
-            },
-            kind,
+        lines.push(Paragraph {
+            key_hash: text::key_hash_of_tokens(&tokens),
+            text: clean,
+            tokens,
         });
+        kinds.push(kind);
     }
 
-    let total_words: usize = lines.iter().map(|l| l.para.tokens.len()).sum();
+    let total_words: usize = lines.iter().map(|l| l.tokens.len()).sum();
     let mut out = NormalizedText::default();
     let mut words_before = 0usize;
     let mut kept_words = 0usize;
-    for (i, line) in lines.iter().enumerate() {
-        if line.kind == LineKind::TrailerStart
+    for (i, (line, &kind)) in lines.iter().zip(&kinds).enumerate() {
+        if kind == LineKind::TrailerStart
             && kept_words > 0
             && words_before as f64 >= TRAILER_MIN_SHARE * total_words as f64
         {
             out.trailer_lines = lines.len() - i;
             break;
         }
-        words_before += line.para.tokens.len();
-        if line.kind == LineKind::Content {
-            kept_words += line.para.tokens.len();
+        words_before += line.tokens.len();
+        if kind == LineKind::Content {
+            kept_words += line.tokens.len();
         } else {
             out.furniture_lines += 1;
         }
     }
-    let keep_until = lines.len() - out.trailer_lines;
-    out.paragraphs = lines
-        .into_iter()
-        .take(keep_until)
-        .filter(|l| l.kind == LineKind::Content)
-        .map(|l| l.para)
-        .collect();
+    lines.truncate(lines.len() - out.trailer_lines);
+    let mut kind = kinds.iter();
+    lines.retain(|_| kind.next() == Some(&LineKind::Content));
+    out.paragraphs = lines;
     out
 }
 

@@ -18,6 +18,14 @@ pub fn decode_entities(s: &str) -> std::borrow::Cow<'_, str> {
 /// Maps one character to its canonical form, or `None` to drop it.
 #[inline]
 fn canonical_char(c: char) -> Option<char> {
+    if c.is_ascii() {
+        return match ASCII_CLASS[c as usize] {
+            KEEP => Some(c),
+            SPACE => Some(' '),
+            QUOTE => Some('\''),
+            _ => None,
+        };
+    }
     Some(match c {
         // Quotes: one single and one double form.
         '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{0060}'
@@ -76,7 +84,8 @@ fn clean_chars(chars: impl Iterator<Item = char>, capacity: usize) -> String {
 }
 
 /// What [`canonical_char`] does to each ASCII byte: keep it, turn it into a space, drop it, or
-/// make it a straight single quote.
+/// make it a straight single quote. (The test of the fast paths checks the table against the
+/// character rules.)
 const KEEP: u8 = 0;
 const SPACE: u8 = 1;
 const DROP: u8 = 2;
@@ -247,7 +256,16 @@ pub fn for_each_token(clean: &str, mut f: impl FnMut(&str)) {
     let mut prev_digit = false;
     let mut chars = clean.chars().peekable();
     while let Some(c) = chars.next() {
-        if c.is_alphanumeric() {
+        // ASCII letters and digits by the table, the rest by Unicode's rules.
+        let lower = if c.is_ascii() {
+            ASCII_LOWER[c as usize]
+        } else {
+            0
+        };
+        if lower != 0 {
+            prev_digit = lower.is_ascii_digit();
+            buf.push(lower as char);
+        } else if !c.is_ascii() && c.is_alphanumeric() {
             prev_digit = c.is_numeric();
             for l in c.to_lowercase() {
                 buf.push(l);
@@ -389,6 +407,32 @@ mod tests {
             lines.push(line);
         }
         lines
+    }
+
+    /// The ASCII tables say what the character rules say of every ASCII character.
+    #[test]
+    fn ascii_tables_follow_the_character_rules() {
+        for b in 0..128u8 {
+            let c = b as char;
+            let by_rules = if c == '`' {
+                Some('\'')
+            } else if c.is_whitespace() {
+                Some(' ')
+            } else if c.is_control() {
+                None
+            } else {
+                Some(c)
+            };
+            assert_eq!(canonical_char(c), by_rules, "{b}");
+            let lower = c
+                .is_alphanumeric()
+                .then(|| c.to_lowercase().next().unwrap());
+            assert_eq!(
+                (ASCII_LOWER[b as usize] != 0).then_some(ASCII_LOWER[b as usize] as char),
+                lower,
+                "{b}"
+            );
+        }
     }
 
     #[test]
