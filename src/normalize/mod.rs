@@ -65,7 +65,6 @@ pub fn normalize(body: &str) -> NormalizedText {
     let mut scratch = plain::Scratch::default();
     let mut spans = Vec::new();
     for raw in split_lines(body) {
-        key.clear();
         spans.clear();
         let mut tokens = Vec::with_capacity(raw.len() / 5 + 1);
         // The rules read at most this many words of a line's key.
@@ -81,7 +80,7 @@ pub fn normalize(body: &str) -> NormalizedText {
             if !(clean.is_ascii()
                 && plain::tokenize_clean(&clean, &mut scratch, &mut tokens, &mut spans, key_words))
             {
-                text::tokenize(&clean, &mut key, &mut tokens);
+                text::for_each_token(&clean, |t| tokens.push(text::token_hash(t)));
             }
             clean
         };
@@ -90,19 +89,20 @@ pub fn normalize(body: &str) -> NormalizedText {
             continue;
         }
         // Most lines are ruled out as furniture by their token hashes; the others are classified
-        // by their key, which a line tokenized by the plain path builds only then.
+        // by their key, built only then: from the token spans when the plain path found them.
         let kind = if !boilerplate::may_be_furniture(&tokens) {
             LineKind::Content
+        } else if spans.is_empty() {
+            boilerplate::classify(&text::key_form(&clean))
         } else {
-            if key.is_empty() {
-                for &(s, e) in &spans {
-                    if !key.is_empty() {
-                        key.push(' ');
-                    }
-                    let at = key.len();
-                    key.push_str(&clean[s as usize..e as usize]);
-                    key[at..].make_ascii_lowercase();
+            key.clear();
+            for &(s, e) in &spans {
+                if !key.is_empty() {
+                    key.push(' ');
                 }
+                let at = key.len();
+                key.push_str(&clean[s as usize..e as usize]);
+                key[at..].make_ascii_lowercase();
             }
             boilerplate::classify(&key)
         };

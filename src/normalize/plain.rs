@@ -78,6 +78,28 @@ fn tokenize_ascii(
     max_spans: usize,
     amp_is_plain: bool,
 ) -> bool {
+    if !find_spans(line, scratch, amp_is_plain) {
+        return false;
+    }
+    let (found, padded) = (&scratch.spans, &scratch.padded);
+    hashes.extend(
+        found
+            .iter()
+            .map(|&(s, e)| hash_span(padded, s as usize, e as usize)),
+    );
+    spans.extend_from_slice(&found[..found.len().min(max_spans.saturating_sub(spans.len()))]);
+    true
+}
+
+/// The token spans of a clean ASCII line, as [`tokenize_clean`] finds them; `None` when the line
+/// is not ASCII or needs cleaning.
+pub fn clean_token_spans<'s>(clean: &str, scratch: &'s mut Scratch) -> Option<&'s [(u32, u32)]> {
+    find_spans(clean, scratch, true).then_some(&scratch.spans)
+}
+
+/// Fills `scratch` with the line padded, its masks and its token spans; `false` when the line is
+/// not plain (or, with `amp_is_plain`, not clean ASCII).
+fn find_spans(line: &str, scratch: &mut Scratch, amp_is_plain: bool) -> bool {
     let bytes = line.as_bytes();
     let n = bytes.len();
     if n == 0 || bytes[0] == b' ' || bytes[n - 1] == b' ' || n > u32::MAX as usize {
@@ -157,13 +179,6 @@ fn tokenize_ascii(
     if let Some(start) = open {
         found.push((start as u32, n as u32));
     }
-    let padded = &scratch.padded;
-    hashes.extend(
-        found
-            .iter()
-            .map(|&(s, e)| hash_span(padded, s as usize, e as usize)),
-    );
-    spans.extend_from_slice(&found[..found.len().min(max_spans.saturating_sub(spans.len()))]);
     scratch.masks.alnum = tok;
     true
 }
@@ -193,7 +208,7 @@ fn hash_span(padded: &[u8], start: usize, end: usize) -> u64 {
 
 /// Case-folds the first `len` (1 to 16) bytes of two little-endian words and zeroes the rest.
 #[inline]
-fn fold_case_and_cut(lo: u64, hi: u64, len: usize) -> (u64, u64) {
+pub(crate) fn fold_case_and_cut(lo: u64, hi: u64, len: usize) -> (u64, u64) {
     const CASE: u64 = 0x2020_2020_2020_2020;
     // Bits of the first `bytes` bytes (0 to 8) of a word.
     let keep = |bytes: usize| -> u64 { ((1u128 << (8 * bytes)) - 1) as u64 };

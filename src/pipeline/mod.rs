@@ -30,7 +30,7 @@ use crate::normalize::text::{clean_line, key_hash};
 use crate::normalize::{NormalizedText, normalize};
 use crate::store::feeds::FeedWrite;
 use crate::store::{ArticleWrite, NewSource, Store, WriteBatch};
-use crate::story::features::{Occurrence, ParagraphFeatures, StoryFeatures, paragraph_features};
+use crate::story::features::{FeatureReader, Occurrence, ParagraphFeatures, StoryFeatures};
 use crate::story::{StoryId, Storyteller};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -163,10 +163,12 @@ pub fn prepare(origin: Origin, mut doc: Document) -> std::result::Result<Prepare
     h.update(b"\0");
     h.update(doc.body.as_str().as_bytes());
     let mut title_features = Vec::new();
+    let mut reader = FeatureReader::default();
     if let Some(t) = &title {
-        paragraph_features(t, true, &mut title_features);
+        reader.read(t, true, &mut title_features);
     }
-    let paragraph_features = ParagraphFeatures::of(text.paragraphs.iter().map(|p| p.text.as_str()));
+    let paragraph_features =
+        ParagraphFeatures::read(&mut reader, text.paragraphs.iter().map(|p| p.text.as_str()));
     let draft = Draft::build(
         &text,
         &title_features,

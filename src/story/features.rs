@@ -5,6 +5,7 @@
 //! (capitalised words inside sentences) and figures (numbers, by value). Everything is hashed to
 //! 32 bits; weights come later, from the store's document frequencies ([`super::Weights`]).
 
+use crate::normalize::plain::{Scratch, clean_token_spans};
 use crate::normalize::text::for_each_token;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
@@ -18,12 +19,16 @@ pub enum Kind {
 
 /// A feature's 32-bit id.
 pub fn feature_id(kind: Kind, text: &str) -> u32 {
+    feature_id_of_bytes(kind, text.as_bytes())
+}
+
+fn feature_id_of_bytes(kind: Kind, text: &[u8]) -> u32 {
     let seed = match kind {
         Kind::Term => 0x7465_726d,
         Kind::Name => 0x6e61_6d65,
         Kind::Figure => 0x6669_6775,
     };
-    (xxh3_64_with_seed(text.as_bytes(), seed) >> 32) as u32
+    (xxh3_64_with_seed(text, seed) >> 32) as u32
 }
 
 /// The features of one article: (feature id, kind, count), sorted by id.
@@ -68,11 +73,12 @@ pub fn extract<'a>(
     paragraphs: impl IntoIterator<Item = &'a str>,
 ) -> StoryFeatures {
     let mut all = Vec::new();
+    let mut reader = FeatureReader::default();
     if let Some(t) = title {
-        paragraph_features(t, true, &mut all);
+        reader.read(t, true, &mut all);
     }
     for p in paragraphs {
-        paragraph_features(p, false, &mut all);
+        reader.read(p, false, &mut all);
     }
     combine([all.as_slice()])
 }
@@ -109,42 +115,68 @@ impl Occurrence {
     }
 }
 
-/// Appends the features of one paragraph (or of the title) to `out`, not yet added up.
-/// Computed in the parallel stage; [`combine`] adds up those of the paragraphs that are kept.
-///
-/// Terms are the tokens of [`for_each_token`] of four or more characters; figures the tokens
-/// [`figure_value`] reads, by value, when they have three or more digits or a decimal point;
-/// names those of [`for_each_name`] (not in titles).
-pub fn paragraph_features(text: &str, is_title: bool, out: &mut Vec<Occurrence>) {
-    // Title words count double: the headline says what the story is.
-    let weight = if is_title { 2 } else { 1 };
-    for_each_token(text, |t| {
-        if t.as_bytes()[0].is_ascii_digit()
-            && let Some(v) = figure_value(t)
-        {
-            // One- and two-digit numbers are too common to say anything.
-            if v.len() >= 3 || v.contains('.') {
-                out.push(Occurrence::new(
-                    feature_id(Kind::Figure, &v),
-                    Kind::Figure,
-                    weight,
-                ));
+/// Reads the features of texts, reusing its scratch space from one to the next.
+#[derive(Default)]
+pub struct FeatureReader {
+    scratch: Scratch,
+    lowered: Vec<u8>,
+}
+
+impl FeatureReader {
+    /// Appends the features of one clean paragraph (or of the title) to `out`, not yet added
+    /// up. Computed in the parallel stage; [`combine`] adds up those of the paragraphs that are
+    /// kept.
+    ///
+    /// Terms are the tokens of [`for_each_token`] of four or more characters; figures the tokens
+    /// [`figure_value`] reads, by value, when they have three or more digits or a decimal point;
+    /// names those of [`for_each_name`] (not in titles). An ASCII paragraph's tokens are found by
+    /// the normalizer's plain tokenizer, which finds the same ones.
+    pub fn read(&mut self, text: &str, is_title: bool, out: &mut Vec<Occurrence>) {
+        // Title words count double: the headline says what the story is.
+        let weight = if is_title { 2 } else { 1 };
+        if let Some(spans) = clean_token_spans(text, &mut self.scratch) {
+            for &(s, e) in spans {
+                let token = &text[s as usize..e as usize];
+                self.lowered.clear();
+                // Tokens hold letters, digits, `,` and `.`: setting bit 5 lower-cases the letters
+                // and leaves the rest.
+                self.lowered.extend(token.bytes().map(|b| b | 0x20));
+                token_occurrence(token, &self.lowered, weight, out);
             }
-        } else if t.len() >= MIN_TERM_CHARS
-            && (t.is_ascii()
-                || (t.chars().count() >= MIN_TERM_CHARS && !t.chars().all(|c| c.is_numeric())))
-        {
+        } else {
+            for_each_token(text, |t| token_occurrence(t, t.as_bytes(), weight, out));
+        }
+        if !is_title {
+            for_each_name(text, |name| {
+                out.push(Occurrence::new(feature_id(Kind::Name, name), Kind::Name, 1));
+            });
+        }
+    }
+}
+
+/// The figure or term (if any) of one token, given as read and case-folded.
+#[inline]
+fn token_occurrence(token: &str, folded: &[u8], weight: u8, out: &mut Vec<Occurrence>) {
+    if folded[0].is_ascii_digit()
+        && let Some(v) = figure_value(token)
+    {
+        // One- and two-digit numbers are too common to say anything.
+        if v.len() >= 3 || v.contains('.') {
             out.push(Occurrence::new(
-                feature_id(Kind::Term, t),
-                Kind::Term,
+                feature_id(Kind::Figure, &v),
+                Kind::Figure,
                 weight,
             ));
         }
-    });
-    if !is_title {
-        for_each_name(text, |name| {
-            out.push(Occurrence::new(feature_id(Kind::Name, name), Kind::Name, 1));
-        });
+    } else if folded.len() >= MIN_TERM_CHARS
+        && (token.is_ascii()
+            || (token.chars().count() >= MIN_TERM_CHARS && !token.chars().all(|c| c.is_numeric())))
+    {
+        out.push(Occurrence::new(
+            feature_id_of_bytes(Kind::Term, folded),
+            Kind::Term,
+            weight,
+        ));
     }
 }
 
@@ -159,9 +191,17 @@ pub struct ParagraphFeatures {
 impl ParagraphFeatures {
     /// The features of each of `paragraphs` (not titles).
     pub fn of<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> ParagraphFeatures {
+        ParagraphFeatures::read(&mut FeatureReader::default(), paragraphs)
+    }
+
+    /// [`ParagraphFeatures::of`], with a reader already at hand.
+    pub fn read<'a>(
+        reader: &mut FeatureReader,
+        paragraphs: impl IntoIterator<Item = &'a str>,
+    ) -> ParagraphFeatures {
         let mut f = ParagraphFeatures::default();
         for p in paragraphs {
-            paragraph_features(p, false, &mut f.occurrences);
+            reader.read(p, false, &mut f.occurrences);
             f.ends.push(f.occurrences.len() as u32);
         }
         f
@@ -237,10 +277,19 @@ fn ascii_names(text: &str, mut f: impl FnMut(&str)) {
     let mut sentence_start = true;
     let mut lower = String::new();
     // The whitespace of `split_whitespace` in ASCII text, vertical tab included.
-    let words = text
-        .split([' ', '\t', '\n', '\u{b}', '\u{c}', '\r'])
-        .filter(|w| !w.is_empty());
-    for word in words {
+    let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        if space(bytes[at]) {
+            at += 1;
+            continue;
+        }
+        let start = at;
+        while at < bytes.len() && !space(bytes[at]) {
+            at += 1;
+        }
+        let word = &text[start..at];
         let w = word.as_bytes();
         if let Some(lo) = w.iter().position(u8::is_ascii_alphanumeric) {
             let hi = w
@@ -349,11 +398,71 @@ mod tests {
         }
     }
 
+    /// The reader's plain-tokenizer path finds the same features as the shared tokenizer.
+    #[test]
+    fn the_reader_reads_what_the_shared_tokenizer_reads() {
+        let pieces = [
+            "The",
+            "Crocus",
+            "attack:",
+            "144",
+            "16,000",
+            "1.5",
+            "2,5",
+            "3rd",
+            "1990s",
+            "O'Brien",
+            "said.",
+            "U.S.",
+            "x1,2y",
+            "1,,2",
+            "12.34.56",
+            "&",
+            "AT&T",
+            "e-mail",
+            "a",
+            "Hall",
+            "0.5",
+            "007",
+            "VeryLongCapitalisedWordThatGoesOnAndOnForMoreThanSixtyFourBytesInTotal",
+            "é",
+            "Zürich",
+            "  ",
+            "\t",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut reader = FeatureReader::default();
+        for i in 0..5_000 {
+            let mut words = Vec::new();
+            for _ in 0..1 + i % 40 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                words.push(pieces[(state >> 8) as usize % pieces.len()]);
+            }
+            let line = words.join(" ");
+            for is_title in [false, true] {
+                let (mut got, mut want) = (Vec::new(), Vec::new());
+                reader.read(&line, is_title, &mut got);
+                let weight = if is_title { 2 } else { 1 };
+                for_each_token(&line, |t| {
+                    token_occurrence(t, t.as_bytes(), weight, &mut want)
+                });
+                if !is_title {
+                    for_each_name(&line, |n| {
+                        want.push(Occurrence::new(feature_id(Kind::Name, n), Kind::Name, 1))
+                    });
+                }
+                assert_eq!(got, want, "{line:?}");
+            }
+        }
+    }
+
     #[test]
     fn occurrences_add_up_by_feature() {
-        let mut all = Vec::new();
-        paragraph_features("Crocus attack", true, &mut all);
-        paragraph_features("The Crocus attack: 144 dead at Crocus.", false, &mut all);
+        let (mut all, mut reader) = (Vec::new(), FeatureReader::default());
+        reader.read("Crocus attack", true, &mut all);
+        reader.read("The Crocus attack: 144 dead at Crocus.", false, &mut all);
         let f = combine([all.as_slice()]);
         let crocus = feature_id(Kind::Term, "crocus");
         let term = f
