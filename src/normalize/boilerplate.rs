@@ -457,15 +457,16 @@ mod tests {
     #[test]
     fn the_pre_check_passes_every_line_the_rules_catch() {
         use crate::normalize::text::tokenize;
-        let mut words: Vec<&str> = Vec::new();
-        for list in [
+        let lists = [
             WHOLE_LINE,
             LEADING,
             LINKS,
             CONTAINED,
             TRAILER,
             &[EMAIL_NOTICE],
-        ] {
+        ];
+        let mut words: Vec<&str> = Vec::new();
+        for list in lists {
             for phrase in list {
                 words.extend(phrase.split(' '));
             }
@@ -474,14 +475,7 @@ mod tests {
             "4", "12", "the", "minister", "said", "crocus", "on", "to", "far",
         ]);
         let mut lines: Vec<String> = Vec::new();
-        for list in [
-            WHOLE_LINE,
-            LEADING,
-            LINKS,
-            CONTAINED,
-            TRAILER,
-            &[EMAIL_NOTICE],
-        ] {
+        for list in lists {
             for phrase in list {
                 lines.push(phrase.to_string());
                 lines.push(format!("{phrase} 4"));

@@ -456,6 +456,18 @@ mod tests {
         }
     }
 
+    /// The token hashes and spans a plain path found in a clean line are the general tokenizer's.
+    fn assert_general_tokens(clean: &str, hashes: &[u64], spans: &[(u32, u32)]) {
+        let (mut key, mut want) = (String::new(), Vec::new());
+        tokenize(clean, &mut key, &mut want);
+        assert_eq!(hashes, want, "{clean:?}");
+        let words: Vec<String> = spans
+            .iter()
+            .map(|&(s, e)| clean[s as usize..e as usize].to_ascii_lowercase())
+            .collect();
+        assert_eq!(words.join(" "), key, "{clean:?}");
+    }
+
     #[test]
     fn the_plain_line_path_agrees_with_the_general_rules() {
         use super::super::plain::{Scratch, tokenize_plain};
@@ -475,14 +487,7 @@ mod tests {
             plain_lines += 1;
             let clean = clean_line(&line);
             assert_eq!(clean, line, "a plain line is its own clean form");
-            let (mut key, mut want) = (String::new(), Vec::new());
-            tokenize(&clean, &mut key, &mut want);
-            assert_eq!(hashes, want, "{line:?}");
-            let words: Vec<String> = spans
-                .iter()
-                .map(|&(s, e)| line[s as usize..e as usize].to_ascii_lowercase())
-                .collect();
-            assert_eq!(words.join(" "), key, "{line:?}");
+            assert_general_tokens(&clean, &hashes, &spans);
         }
         assert!(plain_lines > 1_000, "{plain_lines} plain lines");
     }
@@ -502,14 +507,7 @@ mod tests {
                 tokenize_clean(&clean, &mut scratch, &mut hashes, &mut spans, usize::MAX),
                 "{clean:?}"
             );
-            let (mut key, mut want) = (String::new(), Vec::new());
-            tokenize(&clean, &mut key, &mut want);
-            assert_eq!(hashes, want, "{clean:?}");
-            let words: Vec<String> = spans
-                .iter()
-                .map(|&(s, e)| clean[s as usize..e as usize].to_ascii_lowercase())
-                .collect();
-            assert_eq!(words.join(" "), key, "{clean:?}");
+            assert_general_tokens(&clean, &hashes, &spans);
             checked += 1;
         }
         assert!(checked > 5_000, "{checked} clean ASCII lines");
