@@ -6,7 +6,7 @@
 //! its clean form is the line itself — or `false` when it needs cleaning first
 //! ([`super::text::clean_line`]). Most lines of news text are plain. An ASCII line that needed
 //! cleaning is tokenized here too once clean ([`tokenize_clean`]); other lines go to
-//! [`super::text::tokenize`], which gives the same tokens.
+//! [`super::text::for_each_token`], which gives the same tokens.
 //!
 //! The line is classified 16 bytes at a time into bit masks (letters and digits, digits, `,`/`.`,
 //! spaces, `&`, bytes that need the general path); tokens are the edges of the token mask, found
@@ -208,7 +208,7 @@ fn hash_span(padded: &[u8], start: usize, end: usize) -> u64 {
 
 /// Case-folds the first `len` (1 to 16) bytes of two little-endian words and zeroes the rest.
 #[inline]
-pub(crate) fn fold_case_and_cut(lo: u64, hi: u64, len: usize) -> (u64, u64) {
+fn fold_case_and_cut(lo: u64, hi: u64, len: usize) -> (u64, u64) {
     const CASE: u64 = 0x2020_2020_2020_2020;
     // Bits of the first `bytes` bytes (0 to 8) of a word.
     let keep = |bytes: usize| -> u64 { ((1u128 << (8 * bytes)) - 1) as u64 };

@@ -303,55 +303,17 @@ const ASCII_LOWER: [u8; 128] = {
 };
 
 /// Appends the key form of a clean line to `key` (see [`key_form`]) and the [`token_hash`] of
-/// each of its tokens to `hashes`: the same tokens as [`for_each_token`], in one pass.
-pub fn tokenize(clean: &str, key: &mut String, hashes: &mut Vec<u64>) {
-    if !clean.is_ascii() {
-        for_each_token(clean, |t| {
-            if !key.is_empty() {
-                key.push(' ');
-            }
-            key.push_str(t);
-            hashes.push(token_hash(t));
-        });
-        return;
-    }
-    let bytes = clean.as_bytes();
-    // The key is written into a buffer sized for the longest outcome (every byte kept, plus a
-    // separator), then cut to what was written.
-    let mut buf = std::mem::take(key).into_bytes();
-    let mut n = buf.len();
-    buf.resize(n + bytes.len() + 1, 0);
-    // Where the token being read starts in `buf`, if one is.
-    let mut start: Option<usize> = None;
-    for (i, &b) in bytes.iter().enumerate() {
-        let lower = ASCII_LOWER[b as usize];
-        if lower != 0 {
-            if start.is_none() {
-                if n > 0 {
-                    buf[n] = b' ';
-                    n += 1;
-                }
-                start = Some(n);
-            }
-            buf[n] = lower;
-            n += 1;
-        } else if (b == b',' || b == b'.')
-            && i > 0
-            && bytes[i - 1].is_ascii_digit()
-            && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
-        {
-            // After a digit, so inside a token.
-            buf[n] = b;
-            n += 1;
-        } else if let Some(s) = start.take() {
-            hashes.push(token_hash_bytes(&buf[s..n]));
+/// each of its tokens to `hashes`: the reference the tests hold the fast paths to. (`normalize`
+/// tokenizes with `plain` or [`for_each_token`] and builds a key only when the rules need it.)
+#[cfg(test)]
+pub(crate) fn tokenize(clean: &str, key: &mut String, hashes: &mut Vec<u64>) {
+    for_each_token(clean, |t| {
+        if !key.is_empty() {
+            key.push(' ');
         }
-    }
-    if let Some(s) = start {
-        hashes.push(token_hash_bytes(&buf[s..n]));
-    }
-    buf.truncate(n);
-    *key = String::from_utf8(buf).expect("a key of ASCII bytes is UTF-8");
+        key.push_str(t);
+        hashes.push(token_hash(t));
+    });
 }
 
 /// The key form of a clean line: its tokens joined by single spaces. Two lines that differ only in
