@@ -291,8 +291,14 @@ impl BitCounter {
 }
 
 /// Fingerprints a token stream given as paragraphs of token hashes.
-pub fn fingerprint<'a>(paragraphs: impl IntoIterator<Item = &'a [u64]>) -> Fingerprint {
-    let mut hashes = Vec::new();
+pub fn fingerprint<'a, P>(paragraphs: P) -> Fingerprint
+where
+    P: IntoIterator<Item = &'a [u64]>,
+    P::IntoIter: Clone,
+{
+    let paragraphs = paragraphs.into_iter();
+    // One shingle a token (or one for a text shorter than a shingle): sized once, not grown.
+    let mut hashes = Vec::with_capacity(paragraphs.clone().map(<[u64]>::len).sum::<usize>() + 1);
     shingle_hashes(paragraphs, &mut hashes);
     let mut counter = BitCounter::new();
     counter.add_all(&hashes);

@@ -149,6 +149,9 @@ pub fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let args = Args::parse();
+    if matches!(args.command, Command::Ingest(_)) {
+        crate::allocator::set_freed_memory(crate::allocator::FreedMemory::Keep);
+    }
     let config = match load_config(&args) {
         Ok(c) => c,
         Err(e) => {

@@ -58,19 +58,50 @@ const TRAILER_MIN_SHARE: f64 = 0.3;
 
 /// Normalizes a plain-text article.
 pub fn normalize(body: &str) -> NormalizedText {
-    // Every line with words, and beside it what the rules call it.
-    let mut lines: Vec<Paragraph> = Vec::new();
-    let mut kinds: Vec<LineKind> = Vec::new();
-    let mut key = String::with_capacity(256);
-    let mut scratch = plain::Scratch::default();
-    let mut spans = Vec::new();
+    Normalizer::default().normalize(body)
+}
+
+/// Normalizes texts one after another, reusing its scratch space: the pipeline keeps one per
+/// thread, so a document's lines grow no buffers.
+#[derive(Default)]
+pub struct Normalizer {
+    scratch: plain::Scratch,
+    spans: Vec<(u32, u32)>,
+    key: String,
+    kinds: Vec<LineKind>,
+}
+
+impl Normalizer {
+    /// [`normalize`], with this normalizer's scratch space.
+    pub fn normalize(&mut self, body: &str) -> NormalizedText {
+        let Normalizer {
+            scratch,
+            spans,
+            key,
+            kinds,
+        } = self;
+        kinds.clear();
+        normalize_lines(body, scratch, spans, key, kinds)
+    }
+}
+
+fn normalize_lines(
+    body: &str,
+    scratch: &mut plain::Scratch,
+    spans: &mut Vec<(u32, u32)>,
+    key: &mut String,
+    kinds: &mut Vec<LineKind>,
+) -> NormalizedText {
+    // Every line with words, and beside it (in `kinds`) what the rules call it. One paragraph a
+    // line at most: sized once.
+    let mut lines: Vec<Paragraph> =
+        Vec::with_capacity(memchr::memchr_iter(b'\n', body.as_bytes()).count() + 1);
     for raw in split_lines(body) {
         spans.clear();
         let mut tokens = Vec::with_capacity(raw.len() / 5 + 1);
         // The rules read at most this many words of a line's key.
         let key_words = boilerplate::CLASSIFY_WORDS + 1;
-        let clean = if plain::tokenize_plain(raw, &mut scratch, &mut tokens, &mut spans, key_words)
-        {
+        let clean = if plain::tokenize_plain(raw, scratch, &mut tokens, spans, key_words) {
             raw.to_owned()
         } else {
             let clean = text::clean_line(raw);
@@ -78,7 +109,7 @@ pub fn normalize(body: &str) -> NormalizedText {
                 continue;
             }
             if !(clean.is_ascii()
-                && plain::tokenize_clean(&clean, &mut scratch, &mut tokens, &mut spans, key_words))
+                && plain::tokenize_clean(&clean, scratch, &mut tokens, spans, key_words))
             {
                 text::for_each_token(&clean, |t| tokens.push(text::token_hash(t)));
             }
@@ -96,7 +127,7 @@ pub fn normalize(body: &str) -> NormalizedText {
             boilerplate::classify(&text::key_form(&clean))
         } else {
             key.clear();
-            for &(s, e) in &spans {
+            for &(s, e) in spans.iter() {
                 if !key.is_empty() {
                     key.push(' ');
                 }
@@ -104,7 +135,7 @@ pub fn normalize(body: &str) -> NormalizedText {
                 key.push_str(&clean[s as usize..e as usize]);
                 key[at..].make_ascii_lowercase();
             }
-            boilerplate::classify(&key)
+            boilerplate::classify(key)
         };
         lines.push(Paragraph {
             key_hash: text::key_hash_of_tokens(&tokens),
@@ -118,7 +149,7 @@ pub fn normalize(body: &str) -> NormalizedText {
     let mut out = NormalizedText::default();
     let mut words_before = 0usize;
     let mut kept_words = 0usize;
-    for (i, (line, &kind)) in lines.iter().zip(&kinds).enumerate() {
+    for (i, (line, &kind)) in lines.iter().zip(kinds.iter()).enumerate() {
         if kind == LineKind::TrailerStart
             && kept_words > 0
             && words_before as f64 >= TRAILER_MIN_SHARE * total_words as f64

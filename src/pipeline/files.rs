@@ -5,7 +5,7 @@
 //! async side, which accepts them in input order and commits the batch; reading the next batch
 //! overlaps with committing this one.
 
-use super::{Outcome, Pipeline, Prepared, Summary, prepare};
+use super::{Outcome, Pipeline, Prepared, Summary, Workspace, prepare_with};
 use crate::error::Result;
 use crate::ingest::{Item, ReadOptions, Rejected, read_inputs};
 use rayon::prelude::*;
@@ -21,9 +21,15 @@ type Batch = Vec<std::result::Result<Prepared, Rejected>>;
 pub(super) fn prepare_guarded(
     origin: String,
     doc: crate::document::Document,
+    work: &mut Workspace,
 ) -> std::result::Result<Prepared, Rejected> {
     let o = origin.clone();
-    std::panic::catch_unwind(move || prepare(origin, doc)).unwrap_or_else(|panic| {
+    let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        prepare_with(origin, doc, work)
+    }));
+    prepared.unwrap_or_else(|panic| {
+        // Scratch space a panic left half-written is not reused.
+        *work = Workspace::default();
         let what = panic
             .downcast_ref::<String>()
             .map(String::as_str)
@@ -55,8 +61,8 @@ pub async fn ingest_paths(
             let send = |items: &mut Vec<Item>| -> ControlFlow<()> {
                 let batch: Batch = std::mem::take(items)
                     .into_par_iter()
-                    .map(|item| match item {
-                        Item::Doc { origin, doc } => prepare_guarded(origin, doc),
+                    .map_init(Workspace::default, |work, item| match item {
+                        Item::Doc { origin, doc } => prepare_guarded(origin, doc, work),
                         Item::Rejected(r) => Err(r),
                     })
                     .collect();

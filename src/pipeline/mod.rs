@@ -27,7 +27,7 @@ use crate::fingerprint::{Fingerprint, fingerprint};
 use crate::ingest::{Origin, Rejected};
 use crate::normalize::learned::LearnedBoilerplate;
 use crate::normalize::text::{clean_line, key_hash};
-use crate::normalize::{NormalizedText, normalize};
+use crate::normalize::{NormalizedText, Normalizer};
 use crate::store::feeds::FeedWrite;
 use crate::store::{ArticleWrite, NewSource, Store, WriteBatch};
 use crate::story::features::{FeatureReader, Occurrence, ParagraphFeatures, StoryFeatures};
@@ -120,8 +120,24 @@ fn kept_paragraphs(
     kept_at
 }
 
+/// Scratch space for [`prepare_with`], reused from one document to the next (one per thread).
+#[derive(Default)]
+pub struct Workspace {
+    normalizer: Normalizer,
+    features: FeatureReader,
+}
+
 /// Extracts and normalizes one document. Pure: safe to run on any thread.
-pub fn prepare(origin: Origin, mut doc: Document) -> std::result::Result<Prepared, Rejected> {
+pub fn prepare(origin: Origin, doc: Document) -> std::result::Result<Prepared, Rejected> {
+    prepare_with(origin, doc, &mut Workspace::default())
+}
+
+/// [`prepare`], with scratch space at hand.
+pub fn prepare_with(
+    origin: Origin,
+    mut doc: Document,
+    work: &mut Workspace,
+) -> std::result::Result<Prepared, Rejected> {
     let reject = |reason: &str| Rejected {
         origin: origin.clone(),
         reason: reason.to_string(),
@@ -148,7 +164,7 @@ pub fn prepare(origin: Origin, mut doc: Document) -> std::result::Result<Prepare
         .as_deref()
         .map(clean_line)
         .filter(|t| !t.is_empty());
-    let text = normalize(&plain);
+    let text = work.normalizer.normalize(&plain);
     // A text that is only its headline has nothing to store.
     let title_key = title.as_deref().map(key_hash);
     let only_title = text.paragraphs.len() == 1 && Some(text.paragraphs[0].key_hash) == title_key;
@@ -163,12 +179,13 @@ pub fn prepare(origin: Origin, mut doc: Document) -> std::result::Result<Prepare
     h.update(b"\0");
     h.update(doc.body.as_str().as_bytes());
     let mut title_features = Vec::new();
-    let mut reader = FeatureReader::default();
     if let Some(t) = &title {
-        reader.read(t, true, &mut title_features);
+        work.features.read(t, true, &mut title_features);
     }
-    let paragraph_features =
-        ParagraphFeatures::read(&mut reader, text.paragraphs.iter().map(|p| p.text.as_str()));
+    let paragraph_features = ParagraphFeatures::read(
+        &mut work.features,
+        text.paragraphs.iter().map(|p| p.text.as_str()),
+    );
     let draft = Draft::build(
         &text,
         &title_features,
@@ -582,7 +599,9 @@ impl Pipeline {
         use rayon::prelude::*;
         let prepared = tokio::task::spawn_blocking(move || {
             docs.into_par_iter()
-                .map(|(origin, doc)| files::prepare_guarded(origin, doc))
+                .map_init(Workspace::default, |work, (origin, doc)| {
+                    files::prepare_guarded(origin, doc, work)
+                })
                 .collect::<Vec<_>>()
         })
         .await
@@ -626,7 +645,13 @@ impl Pipeline {
     pub async fn close(mut self) -> Result<()> {
         self.flush().await?;
         let mut store = self.writer.into_store().await?;
-        store.refresh_stories().await?;
+        let started = std::time::Instant::now();
+        let stories = store.refresh_stories().await?;
+        tracing::info!(
+            stories,
+            seconds = started.elapsed().as_secs_f64(),
+            "story differences brought up to date"
+        );
         store.close().await
     }
 }

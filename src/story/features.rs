@@ -190,16 +190,30 @@ pub struct ParagraphFeatures {
 
 impl ParagraphFeatures {
     /// The features of each of `paragraphs` (not titles).
-    pub fn of<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> ParagraphFeatures {
+    pub fn of<'a, P>(paragraphs: P) -> ParagraphFeatures
+    where
+        P: IntoIterator<Item = &'a str>,
+        P::IntoIter: Clone,
+    {
         ParagraphFeatures::read(&mut FeatureReader::default(), paragraphs)
     }
 
     /// [`ParagraphFeatures::of`], with a reader already at hand.
-    pub fn read<'a>(
-        reader: &mut FeatureReader,
-        paragraphs: impl IntoIterator<Item = &'a str>,
-    ) -> ParagraphFeatures {
-        let mut f = ParagraphFeatures::default();
+    pub fn read<'a, P>(reader: &mut FeatureReader, paragraphs: P) -> ParagraphFeatures
+    where
+        P: IntoIterator<Item = &'a str>,
+        P::IntoIter: Clone,
+    {
+        let paragraphs = paragraphs.into_iter();
+        // About one occurrence in 7 bytes of news text (terms, figures and names): sized once
+        // with room to spare rather than grown.
+        let (count, bytes) = paragraphs
+            .clone()
+            .fold((0, 0), |(n, b), p| (n + 1, b + p.len()));
+        let mut f = ParagraphFeatures {
+            occurrences: Vec::with_capacity(bytes / 5 + 8),
+            ends: Vec::with_capacity(count),
+        };
         for p in paragraphs {
             reader.read(p, false, &mut f.occurrences);
             f.ends.push(f.occurrences.len() as u32);
@@ -216,9 +230,20 @@ impl ParagraphFeatures {
 
 /// Adds up paragraph features into an article's [`StoryFeatures`], sorted by id.
 pub fn combine<'a>(parts: impl IntoIterator<Item = &'a [Occurrence]>) -> StoryFeatures {
-    let mut all: Vec<Occurrence> = parts.into_iter().flatten().copied().collect();
+    let parts: Vec<&[Occurrence]> = parts.into_iter().collect();
+    // Sized once, not grown: a long text has thousands of occurrences.
+    let mut all: Vec<Occurrence> = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        all.extend_from_slice(p);
+    }
     all.sort_unstable();
-    let mut features: Vec<(u32, Kind, u32)> = Vec::with_capacity(all.len() / 2);
+    let distinct = all
+        .iter()
+        .zip(all.iter().skip(1))
+        .filter(|(a, b)| a.feature() != b.feature())
+        .count()
+        + usize::from(!all.is_empty());
+    let mut features: Vec<(u32, Kind, u32)> = Vec::with_capacity(distinct);
     let mut last = u64::MAX;
     for o in all {
         if o.feature() == last

@@ -183,19 +183,16 @@ impl StoryVector {
         p: &StoryParams,
         mut idf: impl FnMut(u32) -> f64,
     ) -> StoryVector {
-        let mut v: Vec<(u32, f32)> = f
-            .features
-            .iter()
-            .map(|&(id, kind, n)| {
-                let boost = match kind {
-                    Kind::Term => 1.0,
-                    Kind::Name => p.name_boost,
-                    Kind::Figure => p.figure_boost,
-                };
-                (id, ((1.0 + (n as f64).ln()) * idf(id) * boost) as f32)
-            })
-            .filter(|&(_, x)| x > 0.0)
-            .collect();
+        let mut v: Vec<(u32, f32)> = Vec::with_capacity(f.features.len());
+        v.extend(f.features.iter().map(|&(id, kind, n)| {
+            let boost = match kind {
+                Kind::Term => 1.0,
+                Kind::Name => p.name_boost,
+                Kind::Figure => p.figure_boost,
+            };
+            (id, ((1.0 + (n as f64).ln()) * idf(id) * boost) as f32)
+        }));
+        v.retain(|&(_, x)| x > 0.0);
         // The heaviest first (ties by feature): select them, then order only those.
         let heavier = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
         if p.vector_size > 0 && v.len() > p.vector_size {
