@@ -137,6 +137,10 @@ impl FeatureReader {
         if let Some(spans) = clean_token_spans(text, &mut self.scratch) {
             for &(s, e) in spans {
                 let token = &text[s as usize..e as usize];
+                // A short word is neither a term nor (not starting with a digit) a figure.
+                if token.len() < MIN_TERM_CHARS && !token.as_bytes()[0].is_ascii_digit() {
+                    continue;
+                }
                 self.lowered.clear();
                 // Tokens hold letters, digits, `,` and `.`: setting bit 5 lower-cases the letters
                 // and leaves the rest.
@@ -273,11 +277,18 @@ fn general_names(text: &str, mut f: impl FnMut(&str)) {
     let mut sentence_start = true;
     let mut lower = String::new();
     for word in text.split_whitespace() {
-        let trimmed = word.trim_matches(|c: char| !c.is_alphanumeric());
+        // As in `ascii_names`: a word opening a sentence or starting with a small ASCII letter or
+        // a digit is not a name.
+        let lead = word.as_bytes()[0];
+        let may_be_name = !(sentence_start || lead.is_ascii_lowercase() || lead.is_ascii_digit());
+        let trimmed = if may_be_name {
+            word.trim_matches(|c: char| !c.is_alphanumeric())
+        } else {
+            ""
+        };
         let first = trimmed.chars().next();
         if let Some(c) = first
             && c.is_uppercase()
-            && !sentence_start
             && trimmed.chars().count() >= 3
             && trimmed.chars().skip(1).any(|c| c.is_lowercase())
         {
@@ -316,14 +327,16 @@ fn ascii_names(text: &str, mut f: impl FnMut(&str)) {
         }
         let word = &text[start..at];
         let w = word.as_bytes();
-        if let Some(lo) = w.iter().position(u8::is_ascii_alphanumeric) {
+        // Most words start with a small letter or a digit, or open a sentence: not names, and
+        // only their last byte matters (for the next word).
+        let may_be_name = !(sentence_start || w[0].is_ascii_lowercase() || w[0].is_ascii_digit());
+        if may_be_name && let Some(lo) = w.iter().position(u8::is_ascii_alphanumeric) {
             let hi = w
                 .iter()
                 .rposition(u8::is_ascii_alphanumeric)
                 .expect("found one");
             let trimmed = &w[lo..=hi];
             if trimmed[0].is_ascii_uppercase()
-                && !sentence_start
                 && trimmed.len() >= 3
                 && trimmed[1..].iter().any(u8::is_ascii_lowercase)
             {
