@@ -266,15 +266,14 @@ impl Clusterer {
         let hits = &mut self.hits;
         hits.resize(self.slots.len(), 0);
         let mut touched: Vec<u32> = Vec::new();
-        for a in index_keys(&fp.sketch) {
-            self.anchors.for_each(a, |s| {
-                let h = &mut hits[s as usize];
-                if *h == 0 {
-                    touched.push(s);
-                }
-                *h += 1;
-            });
-        }
+        let keys: Vec<u32> = index_keys(&fp.sketch).collect();
+        self.anchors.for_each_of(&keys, |_, s| {
+            let h = &mut hits[s as usize];
+            if *h == 0 {
+                touched.push(s);
+            }
+            *h += 1;
+        });
         let mut by_hits: Vec<(u32, u32)> = touched
             .into_iter()
             .map(|s| (s, std::mem::take(&mut hits[s as usize])))
