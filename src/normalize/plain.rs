@@ -40,6 +40,8 @@ pub struct Scratch {
     masks: Masks,
     /// The token spans of the line.
     spans: Vec<(u32, u32)>,
+    /// The length of the line.
+    len: usize,
 }
 
 /// Bytes of zeros after the line, so that 16-byte loads at any token start stay in bounds.
@@ -97,6 +99,39 @@ pub fn clean_token_spans<'s>(clean: &str, scratch: &'s mut Scratch) -> Option<&'
     find_spans(clean, scratch, true).then_some(&scratch.spans)
 }
 
+/// The words of the line [`clean_token_spans`] last accepted, as byte ranges: a clean line has
+/// single spaces between words and none at either end, so the words lie between the bits of the
+/// space mask.
+pub fn clean_word_spans(scratch: &Scratch) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let len = scratch.len;
+    let mut spaces = scratch
+        .masks
+        .space
+        .iter()
+        .enumerate()
+        .flat_map(|(w, &m)| {
+            let mut m = m;
+            std::iter::from_fn(move || {
+                (m != 0).then(|| {
+                    let at = w * 64 + m.trailing_zeros() as usize;
+                    m &= m - 1;
+                    at
+                })
+            })
+        })
+        .take_while(move |&at| at < len);
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start > len || len == 0 {
+            return None;
+        }
+        let end = spaces.next().unwrap_or(len);
+        let word = (start, end);
+        start = end + 1;
+        Some(word)
+    })
+}
+
 /// Fills `scratch` with the line padded, its masks and its token spans; `false` when the line is
 /// not plain (or, with `amp_is_plain`, not clean ASCII).
 fn find_spans(line: &str, scratch: &mut Scratch, amp_is_plain: bool) -> bool {
@@ -106,6 +141,7 @@ fn find_spans(line: &str, scratch: &mut Scratch, amp_is_plain: bool) -> bool {
         return false;
     }
     let words = n.div_ceil(64);
+    scratch.len = 0;
     scratch.padded.clear();
     scratch.padded.extend_from_slice(bytes);
     // Padded to whole 64-byte words plus a load's width, with zeros.
@@ -180,6 +216,7 @@ fn find_spans(line: &str, scratch: &mut Scratch, amp_is_plain: bool) -> bool {
         found.push((start as u32, n as u32));
     }
     scratch.masks.alnum = tok;
+    scratch.len = n;
     true
 }
 

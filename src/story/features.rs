@@ -5,7 +5,7 @@
 //! (capitalised words inside sentences) and figures (numbers, by value). Everything is hashed to
 //! 32 bits; weights come later, from the store's document frequencies ([`super::Weights`]).
 
-use crate::normalize::plain::{Scratch, clean_token_spans};
+use crate::normalize::plain::{Scratch, clean_token_spans, clean_word_spans};
 use crate::normalize::text::for_each_token;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
@@ -147,13 +147,19 @@ impl FeatureReader {
                 self.lowered.extend(token.bytes().map(|b| b | 0x20));
                 token_occurrence(token, &self.lowered, weight, out);
             }
+            if !is_title {
+                // The words of a clean line are found from the tokenizer's space mask.
+                names_in_words(text, clean_word_spans(&self.scratch), |name| {
+                    out.push(Occurrence::new(feature_id(Kind::Name, name), Kind::Name, 1));
+                });
+            }
         } else {
             for_each_token(text, |t| token_occurrence(t, t.as_bytes(), weight, out));
-        }
-        if !is_title {
-            for_each_name(text, |name| {
-                out.push(Occurrence::new(feature_id(Kind::Name, name), Kind::Name, 1));
-            });
+            if !is_title {
+                for_each_name(text, |name| {
+                    out.push(Occurrence::new(feature_id(Kind::Name, name), Kind::Name, 1));
+                });
+            }
         }
     }
 }
@@ -309,24 +315,39 @@ fn general_names(text: &str, mut f: impl FnMut(&str)) {
 
 /// [`for_each_name`] of an ASCII text, by bytes: the same names as [`general_names`] without
 /// decoding characters (a unit test compares the two).
-fn ascii_names(text: &str, mut f: impl FnMut(&str)) {
-    let mut sentence_start = true;
-    let mut lower = String::new();
+fn ascii_names(text: &str, f: impl FnMut(&str)) {
     // The whitespace of `split_whitespace` in ASCII text, vertical tab included.
     let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
     let bytes = text.as_bytes();
     let mut at = 0;
-    while at < bytes.len() {
-        if space(bytes[at]) {
+    let words = std::iter::from_fn(|| {
+        while at < bytes.len() && space(bytes[at]) {
             at += 1;
-            continue;
+        }
+        if at == bytes.len() {
+            return None;
         }
         let start = at;
         while at < bytes.len() && !space(bytes[at]) {
             at += 1;
         }
-        let word = &text[start..at];
-        let w = word.as_bytes();
+        Some((start, at))
+    });
+    names_in_words(text, words, f);
+}
+
+/// The names among the words of an ASCII text, given as byte ranges in order: the rules of
+/// [`general_names`], by bytes.
+fn names_in_words(
+    text: &str,
+    words: impl Iterator<Item = (usize, usize)>,
+    mut f: impl FnMut(&str),
+) {
+    let mut sentence_start = true;
+    let mut lower = String::new();
+    let bytes = text.as_bytes();
+    for (start, end) in words {
+        let w = &bytes[start..end];
         // Most words start with a small letter or a digit, or open a sentence: not names, and
         // only their last byte matters (for the next word).
         let may_be_name = !(sentence_start || w[0].is_ascii_lowercase() || w[0].is_ascii_digit());
@@ -346,7 +367,7 @@ fn ascii_names(text: &str, mut f: impl FnMut(&str)) {
                     .position(|&b| b == b'\'')
                     .unwrap_or(trimmed.len());
                 lower.clear();
-                lower.push_str(&word[lo..lo + base]);
+                lower.push_str(&text[start + lo..start + lo + base]);
                 lower.make_ascii_lowercase();
                 f(&lower);
             }
@@ -467,6 +488,11 @@ mod tests {
             "Zürich",
             "  ",
             "\t",
+            "\"Putin",
+            "said:\"",
+            "(Kyiv-based)",
+            "Moscow's",
+            "!",
         ];
         let mut state = 0x2545_f491_4f6c_dd1du64;
         let mut reader = FeatureReader::default();
