@@ -260,15 +260,36 @@ fn figures_in(sentence: &str) -> Vec<Figure> {
         return Vec::new();
     }
     let words: Vec<&str> = sentence.split_whitespace().collect();
-    let lower: Vec<String> = words.iter().map(|w| strip(w).to_lowercase()).collect();
+    // The words stripped and lower-cased, in one buffer.
+    let mut buf = String::with_capacity(sentence.len());
+    let mut ends = Vec::with_capacity(words.len());
+    for w in &words {
+        let w = strip(w);
+        if w.is_ascii() {
+            let at = buf.len();
+            buf.push_str(w);
+            buf[at..].make_ascii_lowercase();
+        } else {
+            buf.push_str(&w.to_lowercase());
+        }
+        ends.push(buf.len());
+    }
+    let lower: Vec<&str> = ends
+        .iter()
+        .scan(0, |start, &end| {
+            let word = &buf[*start..end];
+            *start = end;
+            Some(word)
+        })
+        .collect();
     let mut out = Vec::new();
     for (i, w) in words.iter().enumerate() {
         let token = strip(w);
         let Some(value) = figure_value(token) else {
             continue;
         };
-        let next = lower.get(i + 1).map(String::as_str).unwrap_or("");
-        let prev = if i > 0 { lower[i - 1].as_str() } else { "" };
+        let next = lower.get(i + 1).copied().unwrap_or("");
+        let prev = if i > 0 { lower[i - 1] } else { "" };
         // Dates: "March 22", "22 March".
         if MONTHS.contains(&next) || MONTHS.contains(&prev) {
             let month = if MONTHS.contains(&next) { next } else { prev };
@@ -298,10 +319,10 @@ fn figures_in(sentence: &str) -> Vec<Figure> {
                 .chars()
                 .next()
                 .is_some_and(|c| c.is_uppercase())
-            && let Some(n2) = lower.get(i + 2)
-            && PEOPLE.contains(&n2.as_str())
+            && let Some(&n2) = lower.get(i + 2)
+            && PEOPLE.contains(&n2)
         {
-            noun = n2.clone();
+            noun = n2.to_string();
         }
         let unit = if next == "million" || next == "billion" {
             Some(next)
@@ -363,8 +384,11 @@ fn figures_in(sentence: &str) -> Vec<Figure> {
             .copied()
             .filter(|q| {
                 before == *q
-                    || before.ends_with(&format!(" {q}"))
-                    || (q.split(' ').count() == 1 && prev == *q)
+                    // ends with " {q}"
+                    || (before.len() > q.len()
+                        && before.ends_with(q)
+                        && before.as_bytes()[before.len() - q.len() - 1] == b' ')
+                    || (!q.contains(' ') && prev == *q)
             })
             .max_by_key(|q| q.len());
         out.push(Figure {
@@ -510,27 +534,47 @@ fn spelling_key(name: &str) -> String {
 
 /// Restricted Damerau–Levenshtein (optimal string alignment) distance.
 fn osa(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
+    /// Names up to this many characters are compared without allocating their characters.
+    const SHORT: usize = 32;
+    let (mut short_a, mut short_b) = (['\0'; SHORT], ['\0'; SHORT]);
+    let (na, nb) = (a.chars().count(), b.chars().count());
+    if na > SHORT || nb > SHORT {
+        let a: Vec<char> = a.chars().collect();
+        let b: Vec<char> = b.chars().collect();
+        return osa_chars(&a, &b);
     }
-    for (j, cell) in d[0].iter_mut().enumerate() {
+    for (slot, c) in short_a.iter_mut().zip(a.chars()) {
+        *slot = c;
+    }
+    for (slot, c) in short_b.iter_mut().zip(b.chars()) {
+        *slot = c;
+    }
+    osa_chars(&short_a[..na], &short_b[..nb])
+}
+
+/// [`osa`] of two character sequences, over one flat table.
+fn osa_chars(a: &[char], b: &[char]) -> usize {
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for (i, cell) in d.iter_mut().step_by(w).enumerate() {
+        *cell = i;
+    }
+    for (j, cell) in d[..w].iter_mut().enumerate() {
         *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
+            let mut v = (d[(i - 1) * w + j] + 1)
+                .min(d[i * w + j - 1] + 1)
+                .min(d[(i - 1) * w + j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+                v = v.min(d[(i - 2) * w + j - 2] + 1);
             }
+            d[i * w + j] = v;
         }
     }
-    d[a.len()][b.len()]
+    d[a.len() * w + b.len()]
 }
 
 /// Endings that make another word, not another spelling ("Russia"/"Russian", "Islamic"/"Islamist").
@@ -910,6 +954,55 @@ pub fn differences(members: &[Member]) -> Vec<Difference> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The edit distance as first written: a table of rows, characters collected.
+    fn osa_reference(a: &str, b: &str) -> usize {
+        let a: Vec<char> = a.chars().collect();
+        let b: Vec<char> = b.chars().collect();
+        let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for (j, cell) in d[0].iter_mut().enumerate() {
+            *cell = j;
+        }
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                d[i][j] = (d[i - 1][j] + 1)
+                    .min(d[i][j - 1] + 1)
+                    .min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        d[a.len()][b.len()]
+    }
+
+    #[test]
+    fn edit_distance_matches_the_plain_table() {
+        let alphabet = ['a', 'b', 'c', 'k', 'é', 'ü'];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..3_000 {
+            let [a, b] = [(); 2].map(|()| {
+                let len = (next() % 40) as usize;
+                (0..len)
+                    .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                    .collect::<String>()
+            });
+            assert_eq!(osa(&a, &b), osa_reference(&a, &b), "{a:?} {b:?}");
+        }
+        assert_eq!(osa("Crocus", "Krokus"), 2);
+        assert_eq!(osa("Crokus", "Crokos"), 1);
+        assert_eq!(osa("ab", "ba"), 1);
+    }
 
     #[test]
     fn figures_know_what_they_count() {
