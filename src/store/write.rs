@@ -622,7 +622,7 @@ async fn insert_versions(
     Ok(())
 }
 
-const VERSION_INSERT: &str = "INSERT INTO article_versions (version_id, article_id, version, title, published, ingested_at, content_hash, body_kind, original, clean_text, words, simhash, sketch, line_hashes, matched_article, containment, hamming, searchable, story_features, story_vector, story_matched_article, story_similarity) ";
+const VERSION_INSERT: &str = "INSERT INTO article_versions (version_id, article_id, version, title, published, ingested_at, content_hash, body_kind, original, clean_text_own, words, simhash, sketch, line_hashes, matched_article, containment, hamming, searchable, story_features, story_vector, story_matched_article, story_similarity) ";
 
 /// Binds one `article_versions` row, in the order of [`VERSION_INSERT`].
 fn bind_version(
@@ -639,7 +639,12 @@ fn bind_version(
         .push_bind(w.content_hash as i64)
         .push_bind(w.body_kind)
         .push_bind(w.original.clone())
-        .push_bind(w.clean_text.clone())
+        // Stored once when it is the original (migration 0007).
+        .push_bind(if w.clean_text == w.original {
+            String::new()
+        } else {
+            w.clean_text.clone()
+        })
         .push_bind(w.words)
         .push_bind(w.fingerprint.simhash.to_sql())
         .push_bind(w.fingerprint.sketch.to_bytes())
