@@ -151,11 +151,17 @@ impl Store {
         }
         insert_new_articles(&mut tx, &run, full_text).await?;
         // Stories the batch touched get their differences recomputed by `refresh_stories`;
-        // merged-away stories have none.
+        // merged-away stories have none, and neither has a story this article just started on
+        // its own (one article, one source: nothing to compare until another joins it, which
+        // marks it then). Most articles start their own story, so most need no refresh.
         let mut touched: BTreeSet<i64> = BTreeSet::new();
         let mut gone: BTreeSet<i64> = BTreeSet::new();
         for w in batch {
-            touched.insert(w.story.0);
+            let alone =
+                w.is_new && w.story_started && w.merged.is_empty() && w.story_merged.is_empty();
+            if !alone {
+                touched.insert(w.story.0);
+            }
             gone.extend(w.story_merged.iter().map(|s| s.0));
         }
         for s in &gone {
