@@ -375,13 +375,7 @@ mod tests {
 
     #[test]
     fn overlap_at_least_is_overlap_above_the_bar() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::test_rng::xorshift(0x9e37_79b9_7f4a_7c15);
         for _ in 0..2_000 {
             let range = 1 + next() % 1200;
             let mut lists = [(); 2].map(|()| {

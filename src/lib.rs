@@ -32,5 +32,7 @@ pub mod report;
 pub mod schedule;
 pub mod store;
 pub mod story;
+#[cfg(test)]
+mod test_rng;
 
 pub use error::{Error, Result};

@@ -614,9 +614,7 @@ fn write_text(dom: &Dom<'_>, s: &Stats, parts: &[usize], title: Option<&str>) ->
                 continue;
             }
             match dom.nodes[i].kind {
-                Kind::Text(t) => {
-                    out.extend(t.chars().map(|c| if c.is_whitespace() { ' ' } else { c }));
-                }
+                Kind::Text(t) => push_spaced(&mut out, t),
                 Kind::Element(e) => {
                     let block = is_block(e.name());
                     if block && !out.is_empty() && !out.ends_with('\n') {
@@ -639,7 +637,7 @@ fn write_text(dom: &Dom<'_>, s: &Stats, parts: &[usize], title: Option<&str>) ->
         if l.is_empty() {
             continue;
         }
-        if lines.is_empty() && title_key.as_deref() == Some(key(&l).as_str()) {
+        if lines.is_empty() && title_key.as_deref().is_some_and(|k| key_is(&l, k)) {
             continue;
         }
         lines.push(l);
@@ -648,8 +646,82 @@ fn write_text(dom: &Dom<'_>, s: &Stats, parts: &[usize], title: Option<&str>) ->
 }
 
 fn key(s: &str) -> String {
+    key_chars(s).collect()
+}
+
+fn key_chars(s: &str) -> impl Iterator<Item = char> + '_ {
     s.chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
-        .collect()
+}
+
+/// `key(s) == key`, stopping at the first character that differs (a long first line is rarely
+/// the headline, and differs early).
+fn key_is(s: &str, key: &str) -> bool {
+    key_chars(s).eq(key.chars())
+}
+
+/// Appends a text node with each whitespace character as a space: ASCII text by slices between
+/// its whitespace bytes, other text a character at a time.
+fn push_spaced(out: &mut String, t: &str) {
+    if t.is_ascii() {
+        // The ASCII characters `char::is_whitespace` accepts.
+        let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+        let mut start = 0;
+        for (i, b) in t.bytes().enumerate() {
+            if b != b' ' && space(b) {
+                out.push_str(&t[start..i]);
+                out.push(' ');
+                start = i + 1;
+            }
+        }
+        out.push_str(&t[start..]);
+    } else {
+        out.extend(t.chars().map(|c| if c.is_whitespace() { ' ' } else { c }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_paths_match_the_character_ones() {
+        let pieces = [
+            "Crocus",
+            " ",
+            "\t",
+            "\n",
+            "\r\n",
+            "\u{b}",
+            "\u{c}",
+            "\u{a0}",
+            "é",
+            "Zürich",
+            "144,",
+            "City-Hall",
+            "'",
+            "",
+        ];
+        let mut next = crate::test_rng::xorshift(0x2545_f491_4f6c_dd1d);
+        for _ in 0..5_000 {
+            let mut t = String::new();
+            for _ in 0..(next() % 10) {
+                t.push_str(pieces[(next() >> 8) as usize % pieces.len()]);
+            }
+            let mut got = String::from("x");
+            push_spaced(&mut got, &t);
+            let want: String = std::iter::once('x')
+                .chain(t.chars().map(|c| if c.is_whitespace() { ' ' } else { c }))
+                .collect();
+            assert_eq!(got, want, "{t:?}");
+            let mut half = t.len() / 2;
+            while !t.is_char_boundary(half) {
+                half += 1;
+            }
+            for k in [key(&t), key(&t[..half]), String::new()] {
+                assert_eq!(key_is(&t, &k), key(&t) == k, "{t:?} {k:?}");
+            }
+        }
+    }
 }

@@ -1011,14 +1011,11 @@ mod tests {
             "Crocus", "said.", " ", "  ", "\t", "\u{b}", "\u{a0}", "\u{2003}", "\"144", "(Kyiv)",
             "--", "é", "Zürich", "\n", "\r\n", "x", "'s",
         ];
-        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = crate::test_rng::xorshift(0x2545_f491_4f6c_dd1d);
         for _ in 0..5_000 {
             let mut text = String::new();
             for _ in 0..12 {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                text.push_str(pieces[(state >> 8) as usize % pieces.len()]);
+                text.push_str(pieces[(next() >> 8) as usize % pieces.len()]);
             }
             let want: Vec<&str> = text.split_whitespace().collect();
             assert_eq!(words_of(&text).collect::<Vec<_>>(), want, "{text:?}");
@@ -1035,13 +1032,7 @@ mod tests {
     #[test]
     fn edit_distance_matches_the_plain_table() {
         let alphabet = ['a', 'b', 'c', 'k', 'é', 'ü'];
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::test_rng::xorshift(0x9e37_79b9_7f4a_7c15);
         for _ in 0..3_000 {
             let [a, b] = [(); 2].map(|()| {
                 let len = (next() % 40) as usize;
