@@ -12,6 +12,7 @@
 //! sixteenth of it (a hash map of anchor heads cost another 18 bytes a posting, more than the
 //! postings themselves).
 
+use crate::dense::prefetch;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -40,20 +41,6 @@ impl Hasher for AnchorHasher {
 }
 
 const NIL: u32 = u32::MAX;
-
-/// Asks the CPU to start loading the cache line of `x` (a hint only).
-#[inline]
-fn prefetch<T>(x: &T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch never faults, and the pointer comes from a reference.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-            (x as *const T).cast::<i8>(),
-        )
-    };
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = x;
-}
 
 /// The buffer is merged into the sorted array when it holds this many postings, or a sixteenth of
 /// the array if that is more: each posting is then moved a bounded number of times on average.

@@ -665,11 +665,9 @@ fn key_is(s: &str, key: &str) -> bool {
 /// its whitespace bytes, other text a character at a time.
 fn push_spaced(out: &mut String, t: &str) {
     if t.is_ascii() {
-        // The ASCII characters `char::is_whitespace` accepts.
-        let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
         let mut start = 0;
         for (i, b) in t.bytes().enumerate() {
-            if b != b' ' && space(b) {
+            if b != b' ' && crate::normalize::text::is_space_byte(b) {
                 out.push_str(&t[start..i]);
                 out.push(' ');
                 start = i + 1;

@@ -81,94 +81,84 @@ impl Normalizer {
             kinds,
         } = self;
         kinds.clear();
-        normalize_lines(body, scratch, spans, key, kinds)
-    }
-}
-
-fn normalize_lines(
-    body: &str,
-    scratch: &mut plain::Scratch,
-    spans: &mut Vec<(u32, u32)>,
-    key: &mut String,
-    kinds: &mut Vec<LineKind>,
-) -> NormalizedText {
-    // Every line with words, and beside it (in `kinds`) what the rules call it. One paragraph a
-    // line at most: sized once.
-    let mut lines: Vec<Paragraph> =
-        Vec::with_capacity(memchr::memchr_iter(b'\n', body.as_bytes()).count() + 1);
-    for raw in split_lines(body) {
-        spans.clear();
-        let mut tokens = Vec::with_capacity(raw.len() / 5 + 1);
-        // The rules read at most this many words of a line's key.
-        let key_words = boilerplate::CLASSIFY_WORDS + 1;
-        let clean = if plain::tokenize_plain(raw, scratch, &mut tokens, spans, key_words) {
-            raw.to_owned()
-        } else {
-            let clean = text::clean_line(raw);
-            if clean.is_empty() {
+        // Every line with words, and beside it (in `kinds`) what the rules call it. One paragraph a
+        // line at most: sized once.
+        let mut lines: Vec<Paragraph> =
+            Vec::with_capacity(memchr::memchr_iter(b'\n', body.as_bytes()).count() + 1);
+        for raw in split_lines(body) {
+            spans.clear();
+            let mut tokens = Vec::with_capacity(raw.len() / 5 + 1);
+            // The rules read at most this many words of a line's key.
+            let key_words = boilerplate::CLASSIFY_WORDS + 1;
+            let clean = if plain::tokenize_plain(raw, scratch, &mut tokens, spans, key_words) {
+                raw.to_owned()
+            } else {
+                let clean = text::clean_line(raw);
+                if clean.is_empty() {
+                    continue;
+                }
+                if !(clean.is_ascii()
+                    && plain::tokenize_clean(&clean, scratch, &mut tokens, spans, key_words))
+                {
+                    text::for_each_token(&clean, |t| tokens.push(text::token_hash(t)));
+                }
+                clean
+            };
+            if tokens.is_empty() {
+                // Punctuation only ("***", "—"): separators, not text.
                 continue;
             }
-            if !(clean.is_ascii()
-                && plain::tokenize_clean(&clean, scratch, &mut tokens, spans, key_words))
-            {
-                text::for_each_token(&clean, |t| tokens.push(text::token_hash(t)));
-            }
-            clean
-        };
-        if tokens.is_empty() {
-            // Punctuation only ("***", "—"): separators, not text.
-            continue;
-        }
-        // Most lines are ruled out as furniture by their token hashes; the others are classified
-        // by their key, built only then: from the token spans when the plain path found them.
-        let kind = if !boilerplate::may_be_furniture(&tokens) {
-            LineKind::Content
-        } else if spans.is_empty() {
-            boilerplate::classify(&text::key_form(&clean))
-        } else {
-            key.clear();
-            for &(s, e) in spans.iter() {
-                if !key.is_empty() {
-                    key.push(' ');
+            // Most lines are ruled out as furniture by their token hashes; the others are classified
+            // by their key, built only then: from the token spans when the plain path found them.
+            let kind = if !boilerplate::may_be_furniture(&tokens) {
+                LineKind::Content
+            } else if spans.is_empty() {
+                boilerplate::classify(&text::key_form(&clean))
+            } else {
+                key.clear();
+                for &(s, e) in spans.iter() {
+                    if !key.is_empty() {
+                        key.push(' ');
+                    }
+                    let at = key.len();
+                    key.push_str(&clean[s as usize..e as usize]);
+                    key[at..].make_ascii_lowercase();
                 }
-                let at = key.len();
-                key.push_str(&clean[s as usize..e as usize]);
-                key[at..].make_ascii_lowercase();
-            }
-            boilerplate::classify(key)
-        };
-        lines.push(Paragraph {
-            key_hash: text::key_hash_of_tokens(&tokens),
-            text: clean,
-            tokens,
-        });
-        kinds.push(kind);
-    }
+                boilerplate::classify(key)
+            };
+            lines.push(Paragraph {
+                key_hash: text::key_hash_of_tokens(&tokens),
+                text: clean,
+                tokens,
+            });
+            kinds.push(kind);
+        }
 
-    let total_words: usize = lines.iter().map(|l| l.tokens.len()).sum();
-    let mut out = NormalizedText::default();
-    let mut words_before = 0usize;
-    let mut kept_words = 0usize;
-    for (i, (line, &kind)) in lines.iter().zip(kinds.iter()).enumerate() {
-        if kind == LineKind::TrailerStart
-            && kept_words > 0
-            && words_before as f64 >= TRAILER_MIN_SHARE * total_words as f64
-        {
-            out.trailer_lines = lines.len() - i;
-            break;
+        let total_words: usize = lines.iter().map(|l| l.tokens.len()).sum();
+        let mut out = NormalizedText::default();
+        let mut words_before = 0usize;
+        let mut kept_words = 0usize;
+        for (i, (line, &kind)) in lines.iter().zip(kinds.iter()).enumerate() {
+            if kind == LineKind::TrailerStart
+                && kept_words > 0
+                && words_before as f64 >= TRAILER_MIN_SHARE * total_words as f64
+            {
+                out.trailer_lines = lines.len() - i;
+                break;
+            }
+            words_before += line.tokens.len();
+            if kind == LineKind::Content {
+                kept_words += line.tokens.len();
+            } else {
+                out.furniture_lines += 1;
+            }
         }
-        words_before += line.tokens.len();
-        if kind == LineKind::Content {
-            kept_words += line.tokens.len();
-        } else {
-            out.furniture_lines += 1;
-        }
+        lines.truncate(lines.len() - out.trailer_lines);
+        let mut kind = kinds.iter();
+        lines.retain(|_| kind.next() == Some(&LineKind::Content));
+        out.paragraphs = lines;
+        out
     }
-    lines.truncate(lines.len() - out.trailer_lines);
-    let mut kind = kinds.iter();
-    lines.retain(|_| kind.next() == Some(&LineKind::Content));
-    out.paragraphs = lines;
-    out
 }
 
 /// The lines of a text, as [`str::lines`] cuts them (`\n` or `\r\n` ends a line, and a last

@@ -104,32 +104,26 @@ pub fn clean_token_spans<'s>(clean: &str, scratch: &'s mut Scratch) -> Option<&'
 /// space mask.
 pub fn clean_word_spans(scratch: &Scratch) -> impl Iterator<Item = (usize, usize)> + '_ {
     let len = scratch.len;
-    let mut spaces = scratch
-        .masks
-        .space
-        .iter()
-        .enumerate()
-        .flat_map(|(w, &m)| {
-            let mut m = m;
-            std::iter::from_fn(move || {
-                (m != 0).then(|| {
-                    let at = w * 64 + m.trailing_zeros() as usize;
-                    m &= m - 1;
-                    at
-                })
+    let spaces = scratch.masks.space.iter().enumerate().flat_map(|(w, &m)| {
+        let mut m = m;
+        std::iter::from_fn(move || {
+            (m != 0).then(|| {
+                let at = w * 64 + m.trailing_zeros() as usize;
+                m &= m - 1;
+                at
             })
         })
-        .take_while(move |&at| at < len);
+    });
+    // Each word ends at a space, the last at the end of the line.
     let mut start = 0;
-    std::iter::from_fn(move || {
-        if start > len || len == 0 {
-            return None;
-        }
-        let end = spaces.next().unwrap_or(len);
-        let word = (start, end);
-        start = end + 1;
-        Some(word)
-    })
+    spaces
+        .take_while(move |&at| at < len)
+        .chain((len > 0).then_some(len))
+        .map(move |end| {
+            let word = (start, end);
+            start = end + 1;
+            word
+        })
 }
 
 /// Fills `scratch` with the line padded, its masks and its token spans; `false` when the line is

@@ -316,6 +316,12 @@ pub(crate) fn tokenize(clean: &str, key: &mut String, hashes: &mut Vec<u64>) {
     });
 }
 
+/// True for the ASCII bytes [`char::is_whitespace`] (and so `split_whitespace`) takes for space:
+/// [`u8::is_ascii_whitespace`]'s and the vertical tab.
+pub(crate) const fn is_space_byte(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
 /// The key form of a clean line: its tokens joined by single spaces. Two lines that differ only in
 /// case, punctuation, quotes or spacing have the same key.
 pub fn key_form(clean: &str) -> String {

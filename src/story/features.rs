@@ -134,7 +134,7 @@ impl FeatureReader {
     pub fn read(&mut self, text: &str, is_title: bool, out: &mut Vec<Occurrence>) {
         // Title words count double: the headline says what the story is.
         let weight = if is_title { 2 } else { 1 };
-        if let Some(spans) = clean_token_spans(text, &mut self.scratch) {
+        let clean = if let Some(spans) = clean_token_spans(text, &mut self.scratch) {
             for &(s, e) in spans {
                 let token = &text[s as usize..e as usize];
                 // A short word is neither a term nor (not starting with a digit) a figure.
@@ -147,18 +147,20 @@ impl FeatureReader {
                 self.lowered.extend(token.bytes().map(|b| b | 0x20));
                 token_occurrence(token, &self.lowered, weight, out);
             }
-            if !is_title {
-                // The words of a clean line are found from the tokenizer's space mask.
-                names_in_words(text, clean_word_spans(&self.scratch), |name| {
-                    out.push(Occurrence::new(feature_id(Kind::Name, name), Kind::Name, 1));
-                });
-            }
+            true
         } else {
             for_each_token(text, |t| token_occurrence(t, t.as_bytes(), weight, out));
-            if !is_title {
-                for_each_name(text, |name| {
-                    out.push(Occurrence::new(feature_id(Kind::Name, name), Kind::Name, 1));
-                });
+            false
+        };
+        if !is_title {
+            let name = |name: &str| {
+                out.push(Occurrence::new(feature_id(Kind::Name, name), Kind::Name, 1));
+            };
+            if clean {
+                // The words of a clean line are found from the tokenizer's space mask.
+                names_in_words(text, clean_word_spans(&self.scratch), name);
+            } else {
+                for_each_name(text, name);
             }
         }
     }
@@ -316,8 +318,7 @@ fn general_names(text: &str, mut f: impl FnMut(&str)) {
 /// [`for_each_name`] of an ASCII text, by bytes: the same names as [`general_names`] without
 /// decoding characters (a unit test compares the two).
 fn ascii_names(text: &str, f: impl FnMut(&str)) {
-    // The whitespace of `split_whitespace` in ASCII text, vertical tab included.
-    let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+    let space = crate::normalize::text::is_space_byte;
     let bytes = text.as_bytes();
     let mut at = 0;
     let words = std::iter::from_fn(|| {

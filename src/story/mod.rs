@@ -156,14 +156,9 @@ impl FeatureCounts {
     /// Asks the CPU to start loading the entry a feature lives in (a hint only).
     #[inline]
     fn prefetch(&self, feature: u32) {
-        #[cfg(target_arch = "x86_64")]
         if !self.entries.is_empty() {
-            let p = self.entries[self.home(feature)..].as_ptr() as *const i8;
-            // SAFETY: a prefetch never faults, and `p` points into the table.
-            unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p) };
+            crate::dense::prefetch(&self.entries[self.home(feature)]);
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = feature;
     }
 }
 
@@ -369,14 +364,8 @@ impl StoredVector<'_> {
     /// each one's memory in turn was most of a cosine's cost.
     #[inline]
     fn prefetch(&self) {
-        #[cfg(target_arch = "x86_64")]
         for line in self.0.chunks(16) {
-            // SAFETY: a prefetch never faults, and the pointer is into the vector.
-            unsafe {
-                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                    line.as_ptr() as *const i8
-                )
-            };
+            crate::dense::prefetch(&line[0]);
         }
     }
 
