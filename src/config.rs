@@ -38,6 +38,8 @@ pub struct DatabaseConfig {
     pub full_text: bool,
     /// The writer's SQLite page cache, in MiB.
     pub cache_mib: u32,
+    /// Documents the background writer puts in one transaction at most (group commit).
+    pub commit_documents: usize,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
@@ -56,6 +58,9 @@ pub struct LogConfig {
 #[derive(Debug, Clone, Deserialize)]
 pub struct IngestConfig {
     pub batch_size: usize,
+    /// The writer's SQLite page cache during `newsdedup ingest`, in MiB, in place of
+    /// `database.cache_mib`.
+    pub cache_mib: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -191,6 +196,9 @@ impl Config {
         }
         if self.ingest.batch_size == 0 {
             return Err("ingest.batch_size = 0 (must be at least 1)".into());
+        }
+        if self.database.commit_documents == 0 {
+            return Err("database.commit_documents = 0 (must be at least 1)".into());
         }
         Ok(())
     }

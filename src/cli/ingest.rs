@@ -32,7 +32,12 @@ pub async fn run(args: IngestArgs, mut config: Config) -> Result<ExitCode> {
         config.database.full_text = false;
     }
     let db = config.database.path.clone();
-    let store = Store::open(&db, StoreOptions::from(&config.database)).await?;
+    // A bulk load: the writer gets the larger cache its transactions need.
+    let options = StoreOptions {
+        cache_mib: config.ingest.cache_mib,
+        ..StoreOptions::from(&config.database)
+    };
+    let store = Store::open(&db, options).await?;
     let mut pipeline = Pipeline::open(store, config)
         .await
         .context("restoring state from the database")?;

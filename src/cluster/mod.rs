@@ -12,6 +12,7 @@
 //! boilerplate block do not.
 
 mod anchors;
+mod screen;
 mod simindex;
 
 pub use anchors::{AnchorHasher, AnchorIndex, MAX_POSTINGS};
@@ -130,6 +131,8 @@ pub struct Clusterer {
     next_cluster: i64,
     /// Scratch for [`Clusterer::matches`]: shared anchors per slot, all zero between calls.
     hits: Vec<u32>,
+    /// Which anchor candidates are worth verifying.
+    floor: screen::HitFloor,
 }
 
 impl Clusterer {
@@ -145,6 +148,7 @@ impl Clusterer {
             anchors: AnchorIndex::default(),
             next_cluster: 1,
             hits: Vec::new(),
+            floor: screen::HitFloor::default(),
         }
     }
 
@@ -215,6 +219,13 @@ impl Clusterer {
         self.sketches.get(slot.sketch_at, slot.sketch_len as usize)
     }
 
+    /// The sketch entries a pair whose smaller sketch has `small` entries must share to match.
+    fn need(&self, small: usize) -> usize {
+        self.params
+            .min_shared
+            .max(needed(small, self.params.min_containment))
+    }
+
     /// Verifies a candidate pair on their sketches (or simhashes, for texts too short to sketch).
     fn verify(&self, fp: &Fingerprint, slot: &Slot, hamming: u32) -> Option<Match> {
         let stored = self.sketch(slot);
@@ -225,11 +236,7 @@ impl Clusterer {
             }
             1.0
         } else {
-            let need = self
-                .params
-                .min_shared
-                .max(needed(small, self.params.min_containment));
-            let shared = overlap_at_least(fp.sketch.values(), stored, need)?;
+            let shared = overlap_at_least(fp.sketch.values(), stored, self.need(small))?;
             shared as f64 / small as f64
         };
         (containment >= self.params.min_containment).then_some(Match {
@@ -284,7 +291,17 @@ impl Clusterer {
             by_hits.select_nth_unstable_by(k - 1, most_first);
         }
         by_hits.truncate(k);
-        let mut candidates: Vec<u32> = by_hits.into_iter().map(|(s, _)| s).collect();
+        // Candidates that share too few anchors to be a match (screen.rs) are not verified.
+        let mut candidates: Vec<u32> = Vec::with_capacity(by_hits.len());
+        for (s, hits) in by_hits {
+            let small = fp
+                .sketch
+                .len()
+                .min(self.slots[s as usize].sketch_len as usize);
+            if small < self.params.min_sketch || hits >= self.floor.min_hits(self.need(small)) {
+                candidates.push(s);
+            }
+        }
         self.simhash
             .for_each_within(fp.simhash, |s, _| candidates.push(s));
         candidates.sort_unstable();

@@ -354,7 +354,7 @@ impl Pipeline {
             "pipeline state restored"
         );
         Ok(Pipeline {
-            writer: writer::BatchWriter::new(store),
+            writer: writer::BatchWriter::new(store, config.database.commit_documents),
             config,
             clusterer,
             storyteller,

@@ -131,25 +131,60 @@ impl Store {
     /// to sqlx's worker thread, which took more time than SQLite's own work. Updates and merges
     /// are written one by one, in order, after the run before them.
     pub async fn write_batch(&mut self, batch: &WriteBatch) -> Result<()> {
-        use sqlx::Connection;
         if batch.is_empty() {
             return Ok(());
         }
+        self.begin_writes().await?;
+        let written = self.write_in_transaction(batch).await;
+        self.end_writes(written).await
+    }
+
+    /// Begins a transaction for [`Store::write_in_transaction`], which [`Store::end_writes`]
+    /// ends: several batches can share one commit (the background writer's group commit).
+    pub async fn begin_writes(&mut self) -> Result<()> {
+        sqlx::query("BEGIN")
+            .execute(&mut self.writer)
+            .await
+            .ctx("beginning a batch")?;
+        Ok(())
+    }
+
+    /// Commits the transaction [`Store::begin_writes`] began when `written` is `Ok`; rolls it
+    /// back otherwise (or when the commit fails), and returns the error.
+    pub async fn end_writes(&mut self, written: Result<()>) -> Result<()> {
+        let ended = match written {
+            Ok(()) => sqlx::query("COMMIT")
+                .execute(&mut self.writer)
+                .await
+                .ctx("committing a batch")
+                .map(drop),
+            Err(e) => Err(e),
+        };
+        if ended.is_err() {
+            // Best effort: the error that got here is the one worth reporting.
+            let _ = sqlx::query("ROLLBACK").execute(&mut self.writer).await;
+        }
+        ended
+    }
+
+    /// Writes a batch inside the transaction [`Store::begin_writes`] began; see
+    /// [`Store::write_batch`].
+    pub async fn write_in_transaction(&mut self, batch: &WriteBatch) -> Result<()> {
         let feeds = &batch.feeds;
         let batch = &batch.articles;
         let full_text = self.options.full_text;
-        let mut tx = self.writer.begin().await.ctx("beginning a batch")?;
+        let tx = &mut self.writer;
         let mut run: Vec<&ArticleWrite> = Vec::new();
         for w in batch {
             if w.is_new && w.merged.is_empty() && w.story_merged.is_empty() {
                 run.push(w);
                 continue;
             }
-            insert_new_articles(&mut tx, &run, full_text).await?;
+            insert_new_articles(tx, &run, full_text).await?;
             run.clear();
-            write_one(&mut tx, w, full_text).await?;
+            write_one(tx, w, full_text).await?;
         }
-        insert_new_articles(&mut tx, &run, full_text).await?;
+        insert_new_articles(tx, &run, full_text).await?;
         // Stories the batch touched get their differences recomputed by `refresh_stories`;
         // merged-away stories have none, and neither has a story this article just started on
         // its own (one article, one source: nothing to compare until another joins it, which
@@ -178,7 +213,7 @@ impl Store {
         }
         let touched: Vec<i64> = touched.into_iter().collect();
         insert_rows(
-            &mut tx,
+            tx,
             "INSERT OR IGNORE INTO stories_dirty (story_id) ",
             &touched,
             |mut b, s| {
@@ -188,9 +223,8 @@ impl Store {
         )
         .await?;
         for f in feeds {
-            super::feeds::apply_feed_write(&mut tx, f).await?;
+            super::feeds::apply_feed_write(tx, f).await?;
         }
-        tx.commit().await.ctx("committing a batch")?;
         Ok(())
     }
 

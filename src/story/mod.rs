@@ -523,19 +523,30 @@ impl Storyteller {
             query.select_nth_unstable_by(QUERY_FEATURES - 1, |a, b| b.1.total_cmp(&a.1));
             query.truncate(QUERY_FEATURES);
         }
-        // Shared weight per stored article, in a table indexed by slot (zero between calls).
-        self.scores.resize(self.slots.len(), 0.0);
-        let mut touched: Vec<u32> = Vec::new();
+        // The lists are looked up first and their newest ends prefetched: the lookups do not
+        // depend on each other, so their cache misses overlap instead of coming one a feature.
+        let mut lists: Vec<(&[u32], f32)> = Vec::with_capacity(query.len());
         for &(f, w) in &query {
             if let Some(list) = self.postings.get(&f) {
-                for &s in list.iter().rev().take(MAX_POSTINGS) {
-                    let score = &mut self.scores[s as usize];
-                    if *score == 0.0 {
-                        touched.push(s);
-                    }
-                    // Weights are positive, so a touched score never reads as zero.
-                    *score += w.max(f32::MIN_POSITIVE);
+                let newest = &list[list.len().saturating_sub(MAX_POSTINGS)..];
+                if let Some(last) = newest.last() {
+                    crate::dense::prefetch(last);
                 }
+                lists.push((newest, w));
+            }
+        }
+        // Shared weight per stored article, in a table indexed by slot (zero between calls).
+        let scores = &mut self.scores;
+        scores.resize(self.slots.len(), 0.0);
+        let mut touched: Vec<u32> = Vec::new();
+        for (list, w) in lists {
+            for &s in list.iter().rev() {
+                let score = &mut scores[s as usize];
+                if *score == 0.0 {
+                    touched.push(s);
+                }
+                // Weights are positive, so a touched score never reads as zero.
+                *score += w.max(f32::MIN_POSITIVE);
             }
         }
         let mut cands: Vec<(u32, f32)> = touched
