@@ -21,7 +21,7 @@ use crate::normalize::plain::{Scratch, tokenize_clean};
 use crate::normalize::text::{for_each_token, key_hash_of_tokens, token_hash};
 use crate::story::features::figure_value;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// One member of a story, as the differences need it.
 #[derive(Debug, Clone)]
@@ -678,8 +678,8 @@ fn same_key(a: &Key, b: &Key) -> bool {
 
 /// Capitalised words inside sentences, as written (case kept), each with the capitalised word
 /// that follows it, if any ("Vladimir" → "Putin").
-fn name_spellings(sentences: &[&str]) -> Vec<(String, Option<String>)> {
-    let mut out: Vec<(String, Option<String>)> = Vec::new();
+fn name_spellings<'a>(sentences: &[&'a str]) -> Vec<(&'a str, Option<&'a str>)> {
+    let mut out: Vec<(&str, Option<&str>)> = Vec::new();
     for &sentence in sentences {
         let mut first = true;
         let mut prev_name: Option<usize> = None;
@@ -699,11 +699,11 @@ fn name_spellings(sentences: &[&str]) -> Vec<(String, Option<String>)> {
                 && t.chars().count() >= 2
                 && t.chars().skip(1).all(|c| c.is_lowercase());
             if is_name && let Some(i) = prev_name {
-                out[i].1 = Some(t.to_string());
+                out[i].1 = Some(t);
             }
             prev_name = None;
             if !first && is_name && t.chars().count() >= 4 {
-                out.push((t.to_string(), None));
+                out.push((t, None));
                 if !word.ends_with([',', '.', ';', ':']) {
                     prev_name = Some(out.len() - 1);
                 }
@@ -718,12 +718,12 @@ fn name_spellings(sentences: &[&str]) -> Vec<(String, Option<String>)> {
 
 fn name_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Difference>) {
     // spelling → source → count, and spelling → the names that follow it
-    let mut uses: BTreeMap<String, BTreeMap<&str, usize>> = BTreeMap::new();
-    let mut followers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut uses: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
+    let mut followers: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (&source, sents) in by_source {
         for (n, next) in name_spellings(sents) {
             if let Some(next) = next {
-                followers.entry(n.clone()).or_default().push(next);
+                followers.entry(n).or_default().push(next);
             }
             *uses.entry(n).or_default().entry(source).or_default() += 1;
         }
@@ -734,7 +734,7 @@ fn name_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Difference>) {
         (Some(fa), Some(fb)) => fa.iter().any(|x| fb.iter().any(|y| same_name(x, y))),
         _ => true,
     };
-    let spellings: Vec<&String> = uses.keys().collect();
+    let spellings: Vec<&str> = uses.keys().copied().collect();
     // Union-find over spellings.
     let mut parent: Vec<usize> = (0..spellings.len()).collect();
     fn find(p: &mut [usize], x: usize) -> usize {
@@ -752,9 +752,17 @@ fn name_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Difference>) {
         .iter()
         .map(|k| k.key.chars().next().unwrap_or(' '))
         .collect();
+    // The spellings of each first letter, in order: pairs are tried in the order of a loop over
+    // all pairs (which decides the union-find's roots, and so the order of the rows).
+    let mut by_first: HashMap<char, Vec<usize>> = HashMap::new();
+    for (i, &c) in first.iter().enumerate() {
+        by_first.entry(c).or_default().push(i);
+    }
     for i in 0..spellings.len() {
-        for j in i + 1..spellings.len() {
-            if first[i] != first[j] || keys[i].chars.abs_diff(keys[j].chars) > 2 {
+        let bucket = &by_first[&first[i]];
+        let after = bucket.partition_point(|&j| j <= i);
+        for &j in &bucket[after..] {
+            if keys[i].chars.abs_diff(keys[j].chars) > 2 {
                 continue;
             }
             if same_key(&keys[i], &keys[j]) && same_person(spellings[i], spellings[j]) {
@@ -777,10 +785,10 @@ fn name_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Difference>) {
                 (
                     u.len(),
                     u.values().sum::<usize>(),
-                    std::cmp::Reverse(spellings[i].clone()),
+                    std::cmp::Reverse(spellings[i]),
                 )
             })
-            .map(|&i| spellings[i].clone())
+            .map(|&i| spellings[i].to_string())
             .unwrap_or_default();
         for &i in members {
             for (source, n) in &uses[spellings[i]] {
@@ -788,7 +796,7 @@ fn name_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Difference>) {
                     kind: "name".into(),
                     subject: subject.clone(),
                     source: Some(source.to_string()),
-                    value: spellings[i].clone(),
+                    value: spellings[i].to_string(),
                     detail: format!("{n} time{}", if *n == 1 { "" } else { "s" }),
                 });
             }
