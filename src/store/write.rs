@@ -549,12 +549,28 @@ async fn insert_rows<T>(
     mut push: impl FnMut(sqlx::query_builder::Separated<'_, sqlx::Sqlite, &'static str>, &T),
     what: &'static str,
 ) -> Result<()> {
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
+    for chunk in insert_chunks(rows) {
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(head);
         q.push_values(chunk, &mut push);
         q.build().execute(&mut *conn).await.ctx(what)?;
     }
     Ok(())
+}
+
+/// `rows` in order, cut into statements of [`ROWS_PER_INSERT`] rows and then powers of two: a
+/// statement's text depends on its row count, and sqlx keeps each text it prepared, so at most
+/// ten shapes per table are prepared and kept (any count up to 512 made the daemon 14 MiB
+/// larger, with a large prepared statement for each count it had met).
+fn insert_chunks<T>(mut rows: &[T]) -> impl Iterator<Item = &[T]> {
+    std::iter::from_fn(move || {
+        if rows.is_empty() {
+            return None;
+        }
+        let n = ROWS_PER_INSERT.min(1 << rows.len().ilog2());
+        let (chunk, rest) = rows.split_at(n);
+        rows = rest;
+        Some(chunk)
+    })
 }
 
 /// Inserts a run of new articles that merge nothing: their new sources, stories and clusters,
@@ -797,4 +813,26 @@ async fn write_one(
     }
     insert_versions(conn, &[w], full_text).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn insert_chunks_keep_order_and_come_in_few_sizes() {
+        for len in [0usize, 1, 2, 3, 7, 20, 300, 511, 512, 513, 1500] {
+            let rows: Vec<usize> = (0..len).collect();
+            let chunks: Vec<&[usize]> = super::insert_chunks(&rows).collect();
+            assert_eq!(chunks.concat(), rows, "{len}");
+            for c in &chunks {
+                assert!(
+                    c.len().is_power_of_two() && c.len() <= super::ROWS_PER_INSERT,
+                    "{len}"
+                );
+            }
+            // Full statements first, then each power of two at most once.
+            let full = len / super::ROWS_PER_INSERT;
+            let rest = len % super::ROWS_PER_INSERT;
+            assert_eq!(chunks.len(), full + rest.count_ones() as usize, "{len}");
+        }
+    }
 }
