@@ -2,8 +2,8 @@
 //!
 //! In: paths (and `-`). Out: a [`Summary`], and every readable document stored. A reader thread
 //! reads a batch of documents, prepares them on all cores (rayon) and hands the batch to the
-//! async side, which accepts them in input order and commits the batch; reading the next batch
-//! overlaps with committing this one.
+//! async side, which accepts them in input order and hands them to the writer; up to three prepared
+//! batches wait, so reading and preparing go on while the pipeline waits for the writer.
 
 use super::{Outcome, Pipeline, Prepared, Summary, Workspace, prepare_with};
 use crate::error::Result;
@@ -52,7 +52,7 @@ pub async fn ingest_paths(
     mut on_outcome: impl FnMut(&Outcome),
 ) -> Result<Summary> {
     let batch_size = pipeline.config().ingest.batch_size;
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Batch>(2);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Batch>(3);
     let reader_stop = stop.clone();
     let reader = std::thread::Builder::new()
         .name("newsdedup-reader".into())
