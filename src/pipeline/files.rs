@@ -42,6 +42,10 @@ pub(super) fn prepare_guarded(
     })
 }
 
+/// Prepared batches waiting for the pipeline at most: reading and preparing go on while the
+/// pipeline waits for the writer (BENCHMARKS §5, ninth session).
+const PREPARED_WAITING: usize = 3;
+
 /// Reads, prepares and stores every document in `paths`. `on_outcome` sees each outcome (for a
 /// progress display); setting `stop` ends the ingest after the batch in hand, committed.
 pub async fn ingest_paths(
@@ -52,7 +56,7 @@ pub async fn ingest_paths(
     mut on_outcome: impl FnMut(&Outcome),
 ) -> Result<Summary> {
     let batch_size = pipeline.config().ingest.batch_size;
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Batch>(3);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Batch>(PREPARED_WAITING);
     let reader_stop = stop.clone();
     let reader = std::thread::Builder::new()
         .name("newsdedup-reader".into())

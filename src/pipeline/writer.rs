@@ -22,7 +22,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 /// A transaction left open this long with no batch to add is committed.
-pub(super) const COMMIT_IDLE: Duration = Duration::from_millis(250);
+const COMMIT_IDLE: Duration = Duration::from_millis(250);
 
 /// Batches queued for the writer at most. A commit's checkpoint waits for the disk (fsync), and
 /// with one place the pipeline stopped behind it; three kept the cores busier (100k ingest,
@@ -46,7 +46,7 @@ impl BatchWriter {
             batches: None,
             task: None,
             idle: Some(store),
-            commit_documents: commit_documents.max(1),
+            commit_documents,
         }
     }
 
@@ -128,10 +128,8 @@ async fn write_batches(
                 }
             }
         };
+        // `write` queues no empty batch, so a batch always leaves a transaction open.
         let Some(batch) = next else { break };
-        if batch.is_empty() {
-            continue;
-        }
         if open == 0 {
             store.begin_writes().await?;
         }

@@ -124,21 +124,6 @@ impl WriteBatch {
 }
 
 impl Store {
-    /// Writes a batch of article versions in one transaction.
-    ///
-    /// New articles that merge nothing (nearly all of them) are inserted by runs, with one
-    /// multi-row statement per table and [`ROWS_PER_INSERT`] rows: a statement costs a round trip
-    /// to sqlx's worker thread, which took more time than SQLite's own work. Updates and merges
-    /// are written one by one, in order, after the run before them.
-    pub async fn write_batch(&mut self, batch: &WriteBatch) -> Result<()> {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        self.begin_writes().await?;
-        let written = self.write_in_transaction(batch).await;
-        self.end_writes(written).await
-    }
-
     /// Begins a transaction for [`Store::write_in_transaction`], which [`Store::end_writes`]
     /// ends: several batches can share one commit (the background writer's group commit).
     pub async fn begin_writes(&mut self) -> Result<()> {
@@ -167,8 +152,12 @@ impl Store {
         ended
     }
 
-    /// Writes a batch inside the transaction [`Store::begin_writes`] began; see
-    /// [`Store::write_batch`].
+    /// Writes a batch of article versions inside the transaction [`Store::begin_writes`] began.
+    ///
+    /// New articles that merge nothing (nearly all of them) are inserted by runs, with one
+    /// multi-row statement per table and up to [`ROWS_PER_INSERT`] rows: a statement costs a
+    /// round trip to sqlx's worker thread, which took more time than SQLite's own work. Updates
+    /// and merges are written one by one, in order, after the run before them.
     pub async fn write_in_transaction(&mut self, batch: &WriteBatch) -> Result<()> {
         let feeds = &batch.feeds;
         let batch = &batch.articles;

@@ -21,7 +21,7 @@ use crate::normalize::plain::{Scratch, tokenize_clean};
 use crate::normalize::text::{for_each_token, key_hash_of_tokens, token_hash};
 use crate::story::features::figure_value;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 /// One member of a story, as the differences need it.
 #[derive(Debug, Clone)]
@@ -752,17 +752,9 @@ fn name_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Difference>) {
         .iter()
         .map(|k| k.key.chars().next().unwrap_or(' '))
         .collect();
-    // The spellings of each first letter, in order: pairs are tried in the order of a loop over
-    // all pairs (which decides the union-find's roots, and so the order of the rows).
-    let mut by_first: HashMap<char, Vec<usize>> = HashMap::new();
-    for (i, &c) in first.iter().enumerate() {
-        by_first.entry(c).or_default().push(i);
-    }
     for i in 0..spellings.len() {
-        let bucket = &by_first[&first[i]];
-        let after = bucket.partition_point(|&j| j <= i);
-        for &j in &bucket[after..] {
-            if keys[i].chars.abs_diff(keys[j].chars) > 2 {
+        for j in i + 1..spellings.len() {
+            if first[i] != first[j] || keys[i].chars.abs_diff(keys[j].chars) > 2 {
                 continue;
             }
             if same_key(&keys[i], &keys[j]) && same_person(spellings[i], spellings[j]) {
