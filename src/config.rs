@@ -27,6 +27,9 @@ pub struct Config {
     pub daemon: DaemonConfig,
     #[serde(default)]
     pub fetch: crate::fetch::FetchConfig,
+    /// Bounds on the work one input may cause.
+    #[serde(default)]
+    pub limits: crate::limits::Limits,
     /// Feeds listed in the config file (`[[feeds]]`): added to the store when the daemon starts.
     #[serde(default)]
     pub feeds: Vec<FeedConfig>,
@@ -226,6 +229,7 @@ mod tests {
         assert_eq!(c.story.figure_boost, s.figure_boost);
         assert_eq!(c.story.vector_size, s.vector_size);
         assert_eq!(c.story.max_candidates, s.max_candidates);
+        assert_eq!(c.limits, crate::limits::Limits::default());
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod feeds;
 pub mod fetch;
 pub mod fingerprint;
 pub mod ingest;
+pub mod limits;
 pub mod normalize;
 pub mod pipeline;
 pub mod report;

@@ -84,7 +84,7 @@ impl FetchConfig {
 }
 
 /// A duration as humantime text (`"10s"`, `"500ms"`) or a number of seconds.
-fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+pub(crate) fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Raw {

@@ -7,6 +7,7 @@
 
 pub mod corpus;
 pub mod http;
+pub mod measured;
 pub mod syndication;
 
 use serde_json::Value;
