@@ -476,6 +476,74 @@ fn feed_rs_panics_fall_back_to_our_reader() {
     );
 }
 
+/// 200,000 levels of nesting in every place a feed can nest: XML elements in an item, HTML in a
+/// CDATA description, Atom XHTML content, JSON Feed arrays. None may exhaust the stack.
+#[test]
+fn deep_nesting_anywhere_in_a_feed_is_no_crash() {
+    let n = 200_000;
+    let open_close =
+        |open: &str, close: &str| format!("{}deep text{}", open.repeat(n), close.repeat(n));
+    let elements = rss(&format!(
+        "<title>t</title><item><title>i</title><description>{}</description></item>",
+        open_close("<a>", "</a>")
+    ));
+    let f = parse_feed(elements.as_bytes(), None, None, &Limits::default()).unwrap();
+    assert!(f.repairs.contains(&Repair::DeepNesting), "{:?}", f.repairs);
+    let summary = f.entries[0].summary.as_deref().unwrap_or_default();
+    assert!(
+        summary.contains("deep text") && summary.len() < 10_000,
+        "{} bytes",
+        summary.len()
+    );
+
+    let cdata = rss(&format!(
+        "<title>t</title><item><title>{}</title><description><![CDATA[{}]]></description></item>",
+        open_close("&lt;b&gt;", "&lt;/b&gt;"),
+        open_close("<div><a href=\"x\">", "</a></div>")
+    ));
+    let f = parse_feed(
+        cdata.as_bytes(),
+        None,
+        Some("http://example.org/feed"),
+        &Limits::default(),
+    )
+    .unwrap();
+    assert_eq!(f.entries[0].title.as_deref(), Some("deep text"));
+    assert!(
+        f.entries[0]
+            .summary
+            .as_deref()
+            .unwrap_or_default()
+            .contains("http://example.org/x")
+    );
+
+    let atom = format!(
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><id>urn:x</id>\
+         <entry><id>urn:e</id><title>e</title><content type=\"xhtml\">\
+         <div xmlns=\"http://www.w3.org/1999/xhtml\">{}</div></content></entry></feed>",
+        open_close("<span>", "</span>")
+    );
+    let f = parse_feed(atom.as_bytes(), None, None, &Limits::default()).unwrap();
+    assert!(
+        f.entries[0]
+            .content
+            .as_deref()
+            .unwrap_or_default()
+            .contains("deep text")
+    );
+
+    let json = format!(
+        "{{\"version\": \"https://jsonfeed.org/version/1.1\", \"title\": \"t\", \"items\": \
+         [{{\"id\": \"1\", \"content_text\": \"x\", \"_ext\": {}1{}}}]}}",
+        "[".repeat(n),
+        "]".repeat(n)
+    );
+    match parse_feed(json.as_bytes(), None, None, &Limits::default()) {
+        Err(FeedError::Failed { reason, .. }) => assert!(reason.contains("recursion"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn pathological_inputs_finish_quickly() {
     let started = Instant::now();
