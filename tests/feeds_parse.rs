@@ -6,6 +6,7 @@ use newsdedup::feeds::{
     EncodingSource, FeedError, FeedKind, OpmlFeed, ParsedBy, Repair, UpdatePeriod, discover_feeds,
     looks_like_feed, parse_feed, read_opml, write_opml,
 };
+use newsdedup::limits::Limits;
 use std::time::{Duration, Instant};
 
 fn rss(channel_inner: &str) -> String {
@@ -29,14 +30,26 @@ fn latin1_with_and_without_declaration() {
     let declared = format!(
         "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss version=\"2.0\"><channel>{body}</channel></rss>"
     );
-    let f = parse_feed(&encode(&declared, "iso-8859-1"), None, None).unwrap();
+    let f = parse_feed(
+        &encode(&declared, "iso-8859-1"),
+        None,
+        None,
+        &Limits::default(),
+    )
+    .unwrap();
     assert_eq!(f.title.as_deref(), Some("Café crème à Zürich"));
     assert_eq!(f.entries[0].title.as_deref(), Some("Grüße aus Köln"));
     assert_eq!(f.encoding_source, EncodingSource::XmlDeclaration);
     assert!(!f.is_malformed());
 
     // No declaration: detected, and flagged (XML without a declaration must be UTF-8).
-    let f = parse_feed(&encode(&rss(body), "iso-8859-1"), None, None).unwrap();
+    let f = parse_feed(
+        &encode(&rss(body), "iso-8859-1"),
+        None,
+        None,
+        &Limits::default(),
+    )
+    .unwrap();
     assert_eq!(f.title.as_deref(), Some("Café crème à Zürich"));
     assert_eq!(f.encoding_source, EncodingSource::Detected);
     assert!(f.is_malformed());
@@ -46,6 +59,7 @@ fn latin1_with_and_without_declaration() {
         &encode(&rss(body), "iso-8859-1"),
         Some("application/rss+xml; charset=ISO-8859-1"),
         None,
+        &Limits::default(),
     )
     .unwrap();
     assert_eq!(f.entries[0].title.as_deref(), Some("Grüße aus Köln"));
@@ -58,11 +72,23 @@ fn windows_1251_with_and_without_declaration() {
     let declared = format!(
         "<?xml version=\"1.0\" encoding=\"windows-1251\"?><rss version=\"2.0\"><channel>{body}</channel></rss>"
     );
-    let f = parse_feed(&encode(&declared, "windows-1251"), None, None).unwrap();
+    let f = parse_feed(
+        &encode(&declared, "windows-1251"),
+        None,
+        None,
+        &Limits::default(),
+    )
+    .unwrap();
     assert_eq!(f.entries[0].title.as_deref(), Some(RUSSIAN));
     assert_eq!(f.encoding, "windows-1251");
 
-    let f = parse_feed(&encode(&rss(&body), "windows-1251"), None, None).unwrap();
+    let f = parse_feed(
+        &encode(&rss(&body), "windows-1251"),
+        None,
+        None,
+        &Limits::default(),
+    )
+    .unwrap();
     assert_eq!(f.title.as_deref(), Some("Лента"));
     assert_eq!(f.entries[0].title.as_deref(), Some(RUSSIAN));
     assert_eq!(f.encoding, "windows-1251");
@@ -73,25 +99,31 @@ fn utf16_and_byte_order_marks() {
     let doc = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><rss version=\"2.0\"><channel>\
                <title>Ünïcødé ✓</title></channel></rss>";
     let be: Vec<u8> = doc.encode_utf16().flat_map(u16::to_be_bytes).collect();
-    let f = parse_feed(&be, None, None).unwrap();
+    let f = parse_feed(&be, None, None, &Limits::default()).unwrap();
     assert_eq!(f.title.as_deref(), Some("Ünïcødé ✓"));
     assert_eq!(f.encoding, "UTF-16BE");
 
     let mut be_bom = vec![0xFE, 0xFF];
     be_bom.extend(&be);
-    let f = parse_feed(&be_bom, None, None).unwrap();
+    let f = parse_feed(&be_bom, None, None, &Limits::default()).unwrap();
     assert_eq!(f.title.as_deref(), Some("Ünïcødé ✓"));
     assert_eq!(f.encoding_source, EncodingSource::ByteOrderMark);
 
     let mut le_bom = vec![0xFF, 0xFE];
     le_bom.extend(doc.encode_utf16().flat_map(u16::to_le_bytes));
-    let f = parse_feed(&le_bom, None, None).unwrap();
+    let f = parse_feed(&le_bom, None, None, &Limits::default()).unwrap();
     assert_eq!(f.title.as_deref(), Some("Ünïcødé ✓"));
     assert_eq!(f.encoding, "UTF-16LE");
 
     let mut utf8_bom = vec![0xEF, 0xBB, 0xBF];
     utf8_bom.extend(rss("<title>Ça va</title>").as_bytes());
-    let f = parse_feed(&utf8_bom, Some("text/xml; charset=iso-8859-1"), None).unwrap();
+    let f = parse_feed(
+        &utf8_bom,
+        Some("text/xml; charset=iso-8859-1"),
+        None,
+        &Limits::default(),
+    )
+    .unwrap();
     assert_eq!(f.title.as_deref(), Some("Ça va"));
     assert_eq!(f.encoding, "UTF-8");
 }
@@ -103,7 +135,7 @@ fn bare_ampersands_and_html_entities() {
              <link>http://example.com/?a=1&b=2</link></item>")
         .as_bytes(),
         None,
-        None,
+        None, &Limits::default(),
     )
     .unwrap();
     assert_eq!(f.title.as_deref(), Some("Fish & Chips & more"));
@@ -127,6 +159,7 @@ fn rss_without_version_or_channel_and_markup_in_titles() {
           <description><p>Kept <em>as</em> HTML</p></description></item></rss>",
         None,
         None,
+        &Limits::default(),
     )
     .unwrap();
     assert_eq!(f.kind, FeedKind::Rss);
@@ -144,6 +177,7 @@ fn rss_without_version_or_channel_and_markup_in_titles() {
         b"<rss version=\"0.91\"><channel><title>Old</title></channel></rss>",
         None,
         None,
+        &Limits::default(),
     )
     .unwrap();
     assert_eq!(f.version, "0.91");
@@ -171,6 +205,7 @@ fn atom_03_is_read_as_atom_10() {
 </feed>"#,
         None,
         None,
+        &Limits::default(),
     )
     .unwrap();
     assert_eq!(f.kind, FeedKind::Atom);
@@ -213,7 +248,7 @@ fn atom_10_base64_xhtml_and_relative_links() {
   </entry>
 </feed>"#,
         None,
-        Some("http://example.com/feed.atom"),
+        Some("http://example.com/feed.atom"), &Limits::default(),
     )
     .unwrap();
     assert_eq!(f.title.as_deref(), Some("The Blog"));
@@ -245,6 +280,7 @@ fn relative_rss_links_use_the_feed_url() {
         .as_bytes(),
         None,
         Some("https://example.org/feeds/main.xml"),
+        &Limits::default(),
     )
     .unwrap();
     assert_eq!(f.link.as_deref(), Some("https://example.org/"));
@@ -263,8 +299,8 @@ fn guids_are_the_feeds_own() {
                    <item><guid> same </guid><title>Two</title></item>\
                    <item><title>No guid</title></item>\
                    <item><title>Permalink</title><guid>https://example.org/p/4</guid></item>");
-    let a = parse_feed(doc.as_bytes(), None, None).unwrap();
-    let b = parse_feed(doc.as_bytes(), None, None).unwrap();
+    let a = parse_feed(doc.as_bytes(), None, None, &Limits::default()).unwrap();
+    let b = parse_feed(doc.as_bytes(), None, None, &Limits::default()).unwrap();
     assert_eq!(a.entries.len(), 4);
     assert_eq!(a.entries[0].guid.as_deref(), Some("same"));
     assert_eq!(a.entries[1].guid.as_deref(), Some("same"));
@@ -289,6 +325,7 @@ fn polling_hints() {
 </channel></rss>"#,
         None,
         None,
+        &Limits::default(),
     )
     .unwrap();
     assert_eq!(f.ttl, Some(45));
@@ -311,6 +348,7 @@ fn json_feed_short_version_and_numeric_ids() {
             ]}"#,
         Some("application/feed+json"),
         Some("https://j.example/feed.json"),
+        &Limits::default(),
     )
     .unwrap();
     assert_eq!(f.kind, FeedKind::Json);
@@ -341,6 +379,7 @@ fn odd_dates() {
         .as_bytes(),
         None,
         None,
+        &Limits::default(),
     )
     .unwrap();
     let want = Utc.with_ymd_and_hms(2014, 7, 6, 12, 56, 0).unwrap();
@@ -352,8 +391,16 @@ fn odd_dates() {
 
 #[test]
 fn errors_name_the_reason() {
-    assert_eq!(parse_feed(b"   ", None, None), Err(FeedError::Empty));
-    match parse_feed(b"\x00\x01garbage without markup", None, None) {
+    assert_eq!(
+        parse_feed(b"   ", None, None, &Limits::default()),
+        Err(FeedError::Empty)
+    );
+    match parse_feed(
+        b"\x00\x01garbage without markup",
+        None,
+        None,
+        &Limits::default(),
+    ) {
         Err(FeedError::NotAFeed(why)) => assert!(why.contains("neither markup nor JSON"), "{why}"),
         other => panic!("{other:?}"),
     }
@@ -361,15 +408,21 @@ fn errors_name_the_reason() {
         b"<!DOCTYPE html><html><body>hi</body></html>",
         Some("text/html"),
         None,
+        &Limits::default(),
     ) {
         Err(FeedError::NotAFeed(why)) => assert!(why.contains("HTML page"), "{why}"),
         other => panic!("{other:?}"),
     }
-    match parse_feed(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>", None, None) {
+    match parse_feed(
+        b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+        None,
+        None,
+        &Limits::default(),
+    ) {
         Err(FeedError::NotAFeed(why)) => assert!(why.contains("<svg>"), "{why}"),
         other => panic!("{other:?}"),
     }
-    let e = parse_feed(b"{\"version\": ", None, None).unwrap_err();
+    let e = parse_feed(b"{\"version\": ", None, None, &Limits::default()).unwrap_err();
     assert!(e.to_string().starts_with("reading the JSON:"), "{e}");
 }
 
@@ -378,7 +431,7 @@ fn truncated_and_broken_documents_keep_what_was_read() {
     let f = parse_feed(
         b"<rss version=\"2.0\"><channel><title>Cut</title><item><title>One</title></item><item><title>Tw",
         None,
-        None,
+        None, &Limits::default(),
     )
     .unwrap();
     assert_eq!(f.title.as_deref(), Some("Cut"));
@@ -391,6 +444,7 @@ fn truncated_and_broken_documents_keep_what_was_read() {
             .as_bytes(),
         None,
         None,
+        &Limits::default(),
     )
     .unwrap();
     assert_eq!(f.entries[0].title.as_deref(), Some("Ctrlchars"));
@@ -409,6 +463,7 @@ fn feed_rs_panics_fall_back_to_our_reader() {
 </channel></rss>"#,
         None,
         None,
+        &Limits::default(),
     )
     .unwrap();
     assert_eq!(f.parsed_by, ParsedBy::Fallback);
@@ -421,20 +476,88 @@ fn feed_rs_panics_fall_back_to_our_reader() {
     );
 }
 
+/// 200,000 levels of nesting in every place a feed can nest: XML elements in an item, HTML in a
+/// CDATA description, Atom XHTML content, JSON Feed arrays. None may exhaust the stack.
+#[test]
+fn deep_nesting_anywhere_in_a_feed_is_no_crash() {
+    let n = 200_000;
+    let open_close =
+        |open: &str, close: &str| format!("{}deep text{}", open.repeat(n), close.repeat(n));
+    let elements = rss(&format!(
+        "<title>t</title><item><title>i</title><description>{}</description></item>",
+        open_close("<a>", "</a>")
+    ));
+    let f = parse_feed(elements.as_bytes(), None, None, &Limits::default()).unwrap();
+    assert!(f.repairs.contains(&Repair::DeepNesting), "{:?}", f.repairs);
+    let summary = f.entries[0].summary.as_deref().unwrap_or_default();
+    assert!(
+        summary.contains("deep text") && summary.len() < 10_000,
+        "{} bytes",
+        summary.len()
+    );
+
+    let cdata = rss(&format!(
+        "<title>t</title><item><title>{}</title><description><![CDATA[{}]]></description></item>",
+        open_close("&lt;b&gt;", "&lt;/b&gt;"),
+        open_close("<div><a href=\"x\">", "</a></div>")
+    ));
+    let f = parse_feed(
+        cdata.as_bytes(),
+        None,
+        Some("http://example.org/feed"),
+        &Limits::default(),
+    )
+    .unwrap();
+    assert_eq!(f.entries[0].title.as_deref(), Some("deep text"));
+    assert!(
+        f.entries[0]
+            .summary
+            .as_deref()
+            .unwrap_or_default()
+            .contains("http://example.org/x")
+    );
+
+    let atom = format!(
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><id>urn:x</id>\
+         <entry><id>urn:e</id><title>e</title><content type=\"xhtml\">\
+         <div xmlns=\"http://www.w3.org/1999/xhtml\">{}</div></content></entry></feed>",
+        open_close("<span>", "</span>")
+    );
+    let f = parse_feed(atom.as_bytes(), None, None, &Limits::default()).unwrap();
+    assert!(
+        f.entries[0]
+            .content
+            .as_deref()
+            .unwrap_or_default()
+            .contains("deep text")
+    );
+
+    let json = format!(
+        "{{\"version\": \"https://jsonfeed.org/version/1.1\", \"title\": \"t\", \"items\": \
+         [{{\"id\": \"1\", \"content_text\": \"x\", \"_ext\": {}1{}}}]}}",
+        "[".repeat(n),
+        "]".repeat(n)
+    );
+    match parse_feed(json.as_bytes(), None, None, &Limits::default()) {
+        Err(FeedError::Failed { reason, .. }) => assert!(reason.contains("recursion"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn pathological_inputs_finish_quickly() {
     let started = Instant::now();
     let deep = format!("<rss><channel>{}</channel></rss>", "<a>".repeat(100_000));
-    assert!(parse_feed(deep.as_bytes(), None, None).is_ok());
+    assert!(parse_feed(deep.as_bytes(), None, None, &Limits::default()).is_ok());
     let comments = format!(
         "<rss><channel><title>x</title>{}</channel></rss>",
         "<!--".repeat(50_000)
     );
-    let _ = parse_feed(comments.as_bytes(), None, None);
+    let _ = parse_feed(comments.as_bytes(), None, None, &Limits::default());
     let noise: Vec<u8> = (0..2_000_000u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
-    let _ = parse_feed(&noise, None, None);
+    let _ = parse_feed(&noise, None, None, &Limits::default());
     assert!(
         started.elapsed() < Duration::from_secs(20),
         "{:?}",
@@ -459,7 +582,7 @@ fn opml_round_trip_and_lenient_read() {
         },
     ];
     let xml = write_opml("My feeds", &feeds);
-    let (back, repairs) = read_opml(xml.as_bytes()).unwrap();
+    let (back, repairs) = read_opml(xml.as_bytes(), &Limits::default()).unwrap();
     assert!(repairs.is_empty(), "{repairs:?}");
     let mut sorted = back.clone();
     sorted.sort_by(|a, b| a.url.cmp(&b.url));
@@ -473,7 +596,7 @@ fn opml_round_trip_and_lenient_read() {
         <outline text=\"Top\" type=\"rss\" xmlUrl=\"http://t.example/\" category=\"/Misc\"/>\
         </body></opml>";
     let bytes = encode(sloppy, "iso-8859-1");
-    let (feeds, repairs) = read_opml(&bytes).unwrap();
+    let (feeds, repairs) = read_opml(&bytes, &Limits::default()).unwrap();
     assert!(repairs.contains(&Repair::BareAmpersand));
     assert_eq!(feeds.len(), 3);
     assert_eq!(feeds[0].title.as_deref(), Some("Café"));
@@ -482,7 +605,7 @@ fn opml_round_trip_and_lenient_read() {
     assert_eq!(feeds[1].category.as_deref(), Some("Tech & Science/Sub"));
     assert_eq!(feeds[2].category.as_deref(), Some("Misc"));
 
-    let err = read_opml(b"<rss version=\"2.0\"/>").unwrap_err();
+    let err = read_opml(b"<rss version=\"2.0\"/>", &Limits::default()).unwrap_err();
     assert!(err.to_string().contains("not <opml>"), "{err}");
 }
 

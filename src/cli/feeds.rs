@@ -157,7 +157,7 @@ pub async fn run(args: FeedsArgs, config: Config) -> Result<ExitCode> {
             })?;
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            let (list, repairs) = newsdedup::feeds::read_opml(&bytes)
+            let (list, repairs) = newsdedup::feeds::read_opml(&bytes, &config.limits)
                 .with_context(|| format!("{}", file.display()))?;
             if !repairs.is_empty() {
                 eprintln!("{}: read after repairs: {:?}", file.display(), repairs);

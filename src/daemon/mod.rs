@@ -165,9 +165,10 @@ impl Daemon {
         self.in_flight.insert(feed.id);
         self.metrics.in_flight.inc();
         let fetcher = self.fetcher.clone();
+        let limits = self.config.limits.clone();
         let span = tracing::info_span!("poll", feed = feed.id.0, url = %feed.url);
         self.polls.spawn(tracing::Instrument::instrument(
-            async move { poll::poll_feed(&fetcher, feed).await },
+            async move { poll::poll_feed(&fetcher, feed, &limits).await },
             span,
         ));
     }

@@ -6,6 +6,7 @@
 
 use crate::feeds::{ParsedFeed, discover_feeds, looks_like_feed, parse_feed};
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, Fetcher, Meta};
+use crate::limits::Limits;
 use crate::store::feeds::FeedRow;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
@@ -42,7 +43,7 @@ pub struct PollReport {
 }
 
 /// Polls one feed; a feed whose host asked us to wait is not fetched.
-pub async fn poll_feed(fetcher: &Fetcher, feed: FeedRow) -> PollReport {
+pub async fn poll_feed(fetcher: &Fetcher, feed: FeedRow, limits: &Limits) -> PollReport {
     let started = Utc::now();
     if let Some(until) = fetcher.blocked_until(&feed.url).filter(|t| *t > started) {
         return PollReport {
@@ -80,11 +81,11 @@ pub async fn poll_feed(fetcher: &Fetcher, feed: FeedRow) -> PollReport {
                         .unwrap_or(found.url),
                 );
                 match second {
-                    FetchOutcome::Ok(f) => parse(f.body, f.meta).await,
+                    FetchOutcome::Ok(f) => parse(f.body, f.meta, limits).await,
                     other => from_other(other),
                 }
             } else {
-                parse(f.body, f.meta).await
+                parse(f.body, f.meta, limits).await
             }
         }
         other => from_other(other),
@@ -100,11 +101,13 @@ pub async fn poll_feed(fetcher: &Fetcher, feed: FeedRow) -> PollReport {
     }
 }
 
-async fn parse(body: Vec<u8>, meta: Meta) -> (Polled, Option<Meta>) {
+async fn parse(body: Vec<u8>, meta: Meta, limits: &Limits) -> (Polled, Option<Meta>) {
     let ct = meta.content_type.clone();
     let url = meta.url.clone();
+    let limits = limits.clone();
     let parsed =
-        tokio::task::spawn_blocking(move || parse_feed(&body, ct.as_deref(), Some(&url))).await;
+        tokio::task::spawn_blocking(move || parse_feed(&body, ct.as_deref(), Some(&url), &limits))
+            .await;
     let result = match parsed {
         Ok(Ok(feed)) => Polled::Parsed(Box::new(feed)),
         Ok(Err(e)) => Polled::ParseFailed(e.to_string()),

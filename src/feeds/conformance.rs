@@ -52,7 +52,12 @@ pub fn parse_isolated(
         .name("conformance-parse".to_string())
         .spawn(move || {
             let r = std::panic::catch_unwind(|| {
-                parse_feed(&bytes, content_type.as_deref(), url.as_deref())
+                parse_feed(
+                    &bytes,
+                    content_type.as_deref(),
+                    url.as_deref(),
+                    &crate::limits::Limits::default(),
+                )
             });
             // The receiver may have given up (time-out); nothing to do then.
             let _ = tx.send(r);
@@ -1782,6 +1787,7 @@ mod tests {
               <item><title>T</title><pubDate>Sat, 28 Feb 2004 18:14:55 GMT</pubDate></item></channel></rss>",
             None,
             None,
+            &crate::limits::Limits::default(),
         )
         .unwrap();
         let f = Some(&feed);

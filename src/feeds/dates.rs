@@ -6,7 +6,8 @@
 //! `20040228T181455Z`), and the RFC 822 / 2822 family with its real-world variants (no weekday or
 //! a wrong or long one, long month names, month before day, asctime order, one-digit hours,
 //! two-digit years, zone names such as `EST`, `CEST` or `GMT+2`, military letters, no zone).
-//! Without a zone a time is taken as UTC.
+//! Without a zone a time is taken as UTC. Any text is safe to pass: years, offsets and digit
+//! runs out of range, and non-ASCII text, give `None`, never a panic.
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
@@ -33,8 +34,9 @@ fn make(
         (h, 0)
     };
     let time = NaiveTime::from_hms_nano_opt(h, mi, sec.min(59), nanos)?;
-    let local = NaiveDateTime::new(date, time) + Duration::days(extra_day);
-    let utc = local - Duration::minutes(i64::from(offset_minutes));
+    // Checked: at the ends of chrono's range (years ±262142) a day or an offset overflows.
+    let local = NaiveDateTime::new(date, time).checked_add_signed(Duration::days(extra_day))?;
+    let utc = local.checked_sub_signed(Duration::minutes(i64::from(offset_minutes)))?;
     Some(Utc.from_utc_datetime(&utc))
 }
 
@@ -346,5 +348,57 @@ mod tests {
         );
         assert_eq!(p("next tuesday"), "");
         assert_eq!(p("2004-13-45"), "");
+    }
+
+    #[test]
+    fn hostile_inputs_give_none_or_a_date_never_a_panic() {
+        // At the end of chrono's range a day or an offset more overflows.
+        assert_eq!(p("31 Dec 262142 24:00:00 GMT"), "");
+        assert_eq!(p("31 Dec 262142 23:59:59 -1400"), "");
+        assert_eq!(p("1 Jan 262143 00:00:00 GMT"), "");
+        assert_eq!(p("1 Jan 99999999999999999999 00:00:00"), "");
+        assert_eq!(p("Jan 1 2004 99999999999999999999:00:00"), "");
+        assert_eq!(p("2004-02-28T18:14:55+99:99"), "");
+        assert_eq!(p("2004-02-28T18:14:55-2359"), "");
+        assert_eq!(
+            p("Sat, 28 Feb 2004 18:14:55 GMT+99999999999"),
+            "2004-02-28T18:14:55+00:00"
+        );
+        assert_eq!(p("2004-02-28T18:14:55.99999999999999999999Z"), "");
+        assert_eq!(p(&"9".repeat(80)), "");
+        assert_eq!(p(&"9".repeat(81)), "");
+        assert_eq!(
+            p("9999-12-31T24:00:00-14:00"),
+            "+10000-01-01T14:00:00+00:00"
+        );
+        for s in [
+            "２００４-０２-２８",
+            "2004-02-28T18:14:55Ｚ",
+            "Sat, 28 Fév 2004 18:14:55 GMT",
+            "28 févr. 2004 18:14",
+            "2004-02-28T18:14:55+0é",
+            "Feb 28 2004 18:14:55 +é",
+            "ɱon, 28 Feb 2004 18:14:55",
+            "1:2:3:4:5 Feb 2004",
+            "Feb 28 2004 : ",
+            "\u{0}\u{1}\u{feff}",
+            "- + : , .",
+            "Feb 2004 28 12 AM PM",
+        ] {
+            let _ = parse_date(s);
+        }
+        // Every prefix and every single-byte change of a real date, cut at character boundaries.
+        let real = "Saturday, 28 February 2004 18:14:55.123 +0100 (CET)";
+        for cut in 0..=real.len() {
+            let _ = parse_date(&real[..cut]);
+            let _ = parse_date(&real[cut..]);
+        }
+        for i in 0..real.len() {
+            for c in ['9', ':', '-', '+', ' ', 'é', '\u{10ffff}'] {
+                let mut s = real.to_string();
+                s.replace_range(i..i + 1, &c.to_string());
+                let _ = parse_date(&s);
+            }
+        }
     }
 }

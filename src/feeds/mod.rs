@@ -2,9 +2,10 @@
 //! OPML subscription lists in and out; feed discovery in web pages; and the conformance harness
 //! that measures all this against other parsers' test suites.
 //!
-//! In: bytes as fetched, the HTTP `Content-Type` if known, and the feed's URL if known (for
-//! relative links). Out: a [`ParsedFeed`] (serde-serialisable) or a [`FeedError`] that says which
-//! step failed and why.
+//! In: bytes as fetched, the HTTP `Content-Type` if known, the feed's URL if known (for relative
+//! links), and the [`Limits`](crate::limits::Limits) on the work one document may cause. Out: a
+//! [`ParsedFeed`] (serde-serialisable) or a [`FeedError`] that says which step failed and why
+//! (for a document over a limit, which limit and the key that raises it).
 //!
 //! The steps of [`parse_feed`], each in its own module:
 //!
@@ -288,13 +289,21 @@ pub enum FeedError {
     /// Code inside a step panicked; the panic was caught.
     #[error("{step}: panicked: {message}")]
     Panicked { step: ParseStep, message: String },
+    /// Reading the document would take more work than [`crate::limits::Limits`] allows.
+    #[error("{step}: {limit}")]
+    Limit {
+        step: ParseStep,
+        limit: crate::limits::LimitExceeded,
+    },
 }
 
 impl FeedError {
     /// The step that failed, if a step did.
     pub fn step(&self) -> Option<ParseStep> {
         match self {
-            FeedError::Failed { step, .. } | FeedError::Panicked { step, .. } => Some(*step),
+            FeedError::Failed { step, .. }
+            | FeedError::Panicked { step, .. }
+            | FeedError::Limit { step, .. } => Some(*step),
             _ => None,
         }
     }

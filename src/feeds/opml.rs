@@ -1,8 +1,8 @@
 //! OPML subscription lists: read one leniently into [`OpmlFeed`]s, write one as OPML 2.0.
 //!
 //! In (reading): the bytes of an OPML file, decoded like a feed (byte order mark, XML declaration,
-//! detection) and read with the lenient XML reader, so a bare `&` or an HTML entity does not stop
-//! it. Every `<outline>` with an `xmlUrl` is a feed, at any depth; its title is `title`, else
+//! detection) and read with the lenient XML reader (within the [`Limits`] of entity expansion),
+//! so a bare `&` or an HTML entity does not stop it. Every `<outline>` with an `xmlUrl` is a feed, at any depth; its title is `title`, else
 //! `text`; its category is the title of the nearest enclosing outline without an `xmlUrl` (nested
 //! folders joined with `/`), else its own `category` attribute. Out: the feeds in document order,
 //! or an [`OpmlError`] that names the problem. Writing: OPML 2.0 with one folder outline per
@@ -10,7 +10,8 @@
 
 use super::Repair;
 use super::decode::{DocumentKind, decode, strip_xml_encoding};
-use super::xml::{Element, escape_attr, parse as parse_xml};
+use super::xml::{Element, XmlError, escape_attr, parse as parse_xml};
+use crate::limits::{LimitExceeded, Limits};
 
 /// One subscription.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -35,17 +36,23 @@ pub enum OpmlError {
     NotOpml(String),
     #[error("OPML: no <body> element")]
     NoBody,
+    /// Expanding its DTD's entities would go over a limit.
+    #[error("OPML: {0}")]
+    Limit(LimitExceeded),
 }
 
 /// Reads the feeds of an OPML file (see the module documentation). Repairs that were needed
-/// (bare `&`, …) are returned beside the feeds.
-pub fn read_opml(bytes: &[u8]) -> Result<(Vec<OpmlFeed>, Vec<Repair>), OpmlError> {
+/// (bare `&`, …) are returned beside the feeds. DTD entities are expanded within `limits`.
+pub fn read_opml(bytes: &[u8], limits: &Limits) -> Result<(Vec<OpmlFeed>, Vec<Repair>), OpmlError> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(OpmlError::Empty);
     }
     let decoded = decode(bytes, None, DocumentKind::Xml);
     let text = strip_xml_encoding(&decoded.text);
-    let tree = parse_xml(&text).map_err(|e| OpmlError::NotXml(e.to_string()))?;
+    let tree = parse_xml(&text, limits).map_err(|e| match e {
+        XmlError::Limit(l) => OpmlError::Limit(l),
+        e @ XmlError::NoElement { .. } => OpmlError::NotXml(e.to_string()),
+    })?;
     if !tree.root.local.eq_ignore_ascii_case("opml") {
         return Err(OpmlError::NotOpml(tree.root.qname().into_owned()));
     }

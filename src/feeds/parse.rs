@@ -1,7 +1,8 @@
 //! Parsing: the bytes of a feed → a [`ParsedFeed`].
 //!
-//! In: bytes, the HTTP `Content-Type` if known, the feed's URL if known. Out: a [`ParsedFeed`] or
-//! a [`FeedError`] naming the step that failed.
+//! In: bytes, the HTTP `Content-Type` if known, the feed's URL if known, and the [`Limits`] of
+//! the work it may cause (DTD entity expansion). Out: a [`ParsedFeed`] or a [`FeedError`] naming
+//! the step that failed (or the limit it went over).
 //!
 //! XML feeds are decoded, read into a lenient tree, repaired ([`super::repair`]) and written out
 //! again well-formed for feed-rs. Before writing, each entry's own id is read from the tree and
@@ -19,12 +20,13 @@ use super::html::{collapse_whitespace, escape_html, html_to_text, resolve_url, r
 use super::repair::{XmlFormat, repair};
 use super::xml::{
     Element, NS_ATOM, NS_CONTENT, NS_DC, NS_DCTERMS, NS_RDF, NS_RSS10, NS_SY, NS_XML, Node,
-    parse as parse_xml, push_repair, serialize,
+    XmlError, parse as parse_xml, push_repair, serialize,
 };
 use super::{
     Enclosure, FeedEntry, FeedError, FeedKind, ParseStep, ParsedBy, ParsedFeed, Repair,
     UpdatePeriod, guarded,
 };
+use crate::limits::Limits;
 use chrono::{DateTime, Utc, Weekday};
 use feed_rs::model;
 use serde_json::Value;
@@ -36,12 +38,14 @@ const NS_MEDIA: &str = "http://search.yahoo.com/mrss/";
 /// Parses a feed (RSS 0.9x/1.0/2.0, Atom 0.3/1.0, JSON Feed 1.0/1.1).
 ///
 /// `content_type` is the HTTP `Content-Type` (its charset counts when decoding); `url` is the
-/// feed's address, used to make relative links absolute. Never panics: a panic inside is
-/// returned as [`FeedError::Panicked`].
+/// feed's address, used to make relative links absolute. Entities of an internal DTD subset are
+/// expanded within `limits` (past them the feed is a [`FeedError::Limit`]). Never panics: a
+/// panic inside is returned as [`FeedError::Panicked`].
 pub fn parse_feed(
     bytes: &[u8],
     content_type: Option<&str>,
     url: Option<&str>,
+    limits: &Limits,
 ) -> Result<ParsedFeed, FeedError> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(FeedError::Empty);
@@ -73,7 +77,7 @@ pub fn parse_feed(
         })?
     } else if text.contains('<') {
         guarded(ParseStep::ReadXml, || {
-            parse_xml_feed(text, base.as_ref(), &mut repairs)
+            parse_xml_feed(text, base.as_ref(), limits, &mut repairs)
         })?
     } else {
         return Err(FeedError::NotAFeed(
@@ -141,13 +145,20 @@ struct FeedSide {
 fn parse_xml_feed(
     text: &str,
     base: Option<&Url>,
+    limits: &Limits,
     repairs: &mut Vec<Repair>,
 ) -> Result<ParsedFeed, FeedError> {
     let text = strip_xml_encoding(text);
     let mut tree = guarded(ParseStep::ReadXml, || {
-        parse_xml(&text).map_err(|e| FeedError::Failed {
-            step: ParseStep::ReadXml,
-            reason: e.to_string(),
+        parse_xml(&text, limits).map_err(|e| match e {
+            XmlError::Limit(limit) => FeedError::Limit {
+                step: ParseStep::ReadXml,
+                limit,
+            },
+            e @ XmlError::NoElement { .. } => FeedError::Failed {
+                step: ParseStep::ReadXml,
+                reason: e.to_string(),
+            },
         })
     })?;
     let (format, side, fallback_root, xml) = guarded(ParseStep::Repair, || {

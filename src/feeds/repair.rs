@@ -502,6 +502,7 @@ fn text_construct(el: &mut Element, is03: bool, repairs: &mut Vec<Repair>) {
 mod tests {
     use super::super::xml::{parse, serialize};
     use super::*;
+    use crate::limits::Limits;
 
     #[test]
     fn atom03_becomes_atom10() {
@@ -510,6 +511,7 @@ mod tests {
              <entry><issued>2004-01-01T00:00:00Z</issued><modified>2004-01-02T00:00:00Z</modified>\
              <content type=\"text/html\" mode=\"base64\">PHA+SGk8L3A+</content>\
              <author><name>A</name><url>http://a/</url></author></entry></feed>",
+            &Limits::default(),
         )
         .unwrap();
         let f = repair(&mut t.root, &mut t.repairs).unwrap();
@@ -535,8 +537,11 @@ mod tests {
 
     #[test]
     fn rss_without_version_or_channel() {
-        let mut t =
-            parse("<rss><title>T</title><item><title><b>x</b></title></item></rss>").unwrap();
+        let mut t = parse(
+            "<rss><title>T</title><item><title><b>x</b></title></item></rss>",
+            &Limits::default(),
+        )
+        .unwrap();
         let f = repair(&mut t.root, &mut t.repairs).unwrap();
         assert_eq!(
             f,

@@ -8,16 +8,21 @@
 //! the C1 range are read as Windows-1252, as browsers do), a `<` that cannot start a tag is text,
 //! an end tag closes the open elements up to its match (a stray one is ignored), prefixes used
 //! without a declaration resolve to their usual namespace (`content:`, `dc:`, …), and a document
-//! cut short keeps what was read. Only a text without any element is an error.
+//! cut short keeps what was read. Entities declared in the internal DTD subset are expanded in
+//! character data (not in attribute values), nested ones too, within the budget of
+//! [`Limits::entity_expansions`] references and [`Limits::entity_bytes`] bytes; external and
+//! parameter entities are never read (no file, no network): their references stay literal text.
+//! A text without any element, or one whose expansion goes over the budget, is an error.
 //!
 //! [`serialize`] writes a tree back as well-formed XML with every namespace declared on the root;
 //! [`inner_html`] writes an element's children as an HTML fragment.
 
 use super::Repair;
+use crate::limits::{LimitExceeded, Limits};
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub(crate) const NS_XML: &str = "http://www.w3.org/XML/1998/namespace";
 pub(crate) const NS_ATOM: &str = "http://www.w3.org/2005/Atom";
@@ -206,17 +211,22 @@ pub(crate) struct Tree {
     pub repairs: Vec<Repair>,
 }
 
-/// The text has no element at all.
+/// Why a text could not be read into a tree.
 #[derive(Debug, thiserror::Error)]
-#[error("no XML element found{}", detail.as_ref().map(|d| format!(" ({d})")).unwrap_or_default())]
-pub(crate) struct NoElement {
-    pub detail: Option<String>,
+pub(crate) enum XmlError {
+    /// The text has no element at all.
+    #[error("no XML element found{}", detail.as_ref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    NoElement { detail: Option<String> },
+    /// Expanding the DTD's entities would go over a limit.
+    #[error(transparent)]
+    Limit(#[from] LimitExceeded),
 }
 
-/// Reads text into a tree, repairing what it must (see the module documentation).
-pub(crate) fn parse(text: &str) -> Result<Tree, NoElement> {
+/// Reads text into a tree, repairing what it must (see the module documentation); entity
+/// expansion stays within `limits`.
+pub(crate) fn parse(text: &str, limits: &Limits) -> Result<Tree, XmlError> {
     let mut repairs = Vec::new();
-    let prepared = prepare(text, &mut repairs);
+    let prepared = prepare(text, limits, &mut repairs)?;
     let mut reader = Reader::from_str(&prepared);
     {
         let c = reader.config_mut();
@@ -290,7 +300,7 @@ pub(crate) fn parse(text: &str) -> Result<Tree, NoElement> {
         && builder.root.is_none()
         && builder.stack.is_empty()
     {
-        return Err(NoElement {
+        return Err(XmlError::NoElement {
             detail: Some(msg.clone()),
         });
     }
@@ -306,7 +316,10 @@ pub(crate) fn parse(text: &str) -> Result<Tree, NoElement> {
     }
     let root = match builder.stack.pop() {
         Some(el) => el,
-        None => builder.root.take().ok_or(NoElement { detail: None })?,
+        None => builder
+            .root
+            .take()
+            .ok_or(XmlError::NoElement { detail: None })?,
     };
     Ok(Tree { root, repairs })
 }
@@ -542,8 +555,12 @@ fn unescape_lenient<'a>(s: &'a str, repairs: &mut Vec<Repair>) -> Cow<'a, str> {
 
 /// Character-level preparation before the reader: characters XML forbids are dropped, a `<`
 /// that cannot start markup becomes `&lt;`, and entities declared in an internal DTD subset
-/// are expanded (the reader does not read DTDs).
-fn prepare<'a>(text: &'a str, repairs: &mut Vec<Repair>) -> Cow<'a, str> {
+/// are expanded in character data (the reader does not read DTDs), within `limits`.
+fn prepare<'a>(
+    text: &'a str,
+    limits: &Limits,
+    repairs: &mut Vec<Repair>,
+) -> Result<Cow<'a, str>, LimitExceeded> {
     let mut out: Option<String> = None;
     let mut text: Cow<'a, str> = Cow::Borrowed(text);
     if text.chars().any(|c| !is_xml_char(c)) {
@@ -565,7 +582,8 @@ fn prepare<'a>(text: &'a str, repairs: &mut Vec<Repair>) -> Cow<'a, str> {
                 .collect(),
         );
     }
-    let entities = dtd_entities(&text);
+    let entities = Entities::declared_in(&text);
+    let mut budget = Budget::new(limits);
     let b = text.as_bytes();
     let mut i = 0;
     let mut copied = 0;
@@ -582,6 +600,9 @@ fn prepare<'a>(text: &'a str, repairs: &mut Vec<Repair>) -> Cow<'a, str> {
         }
         r
     };
+    // Only the first DOCTYPE is one (a later one is markup the reader skips): measuring each of
+    // many unterminated ones would make the scan quadratic.
+    let mut doctype_seen = false;
     while i < b.len() {
         if b[i] == b'<' {
             let rest = &text[i..];
@@ -590,7 +611,10 @@ fn prepare<'a>(text: &'a str, repairs: &mut Vec<Repair>) -> Cow<'a, str> {
                 find_end(rest, 0, "-->")
             } else if rest.starts_with("<![CDATA[") {
                 find_end(rest, 1, "]]>")
-            } else if rest.starts_with("<!DOCTYPE") || rest.starts_with("<!doctype") {
+            } else if (rest.starts_with("<!DOCTYPE") || rest.starts_with("<!doctype"))
+                && !doctype_seen
+            {
+                doctype_seen = true;
                 doctype_end(rest)
             } else if rest.starts_with("<?") {
                 find_end(rest, 2, "?>")
@@ -632,28 +656,25 @@ fn prepare<'a>(text: &'a str, repairs: &mut Vec<Repair>) -> Cow<'a, str> {
             };
             continue;
         }
-        if b[i] == b'&' && !entities.is_empty() {
-            let rest = &text[i + 1..];
-            if let Some(end) = rest.find(';')
-                && let Some((_, value)) = entities.iter().find(|(n, _)| *n == rest[..end])
-            {
-                let o = out.get_or_insert_with(String::new);
-                o.push_str(&text[copied..i]);
-                o.push_str(value);
-                i += end + 2;
-                copied = i;
-                continue;
-            }
+        if b[i] == b'&'
+            && let Some((name, value, len)) = entities.reference_at(&text[i..])
+        {
+            let o = out.get_or_insert_with(String::new);
+            o.push_str(&text[copied..i]);
+            entities.expand_into((name, value), o, &mut budget)?;
+            i += len;
+            copied = i;
+            continue;
         }
         i += 1;
     }
-    match out {
+    Ok(match out {
         Some(mut o) => {
             o.push_str(&text[copied.min(text.len())..]);
             Cow::Owned(o)
         }
         None => text,
-    }
+    })
 }
 
 /// The length of a `<!DOCTYPE …>` declaration including an internal subset.
@@ -670,41 +691,151 @@ fn doctype_end(rest: &str) -> Option<usize> {
     None
 }
 
-/// `<!ENTITY name "value">` declarations of an internal DTD subset.
-fn dtd_entities(text: &str) -> Vec<(String, String)> {
-    let mut cut = text.len().min(64 * 1024);
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let head = &text[..cut];
-    let Some(start) = head.find("<!DOCTYPE") else {
-        return Vec::new();
-    };
-    let Some(len) = doctype_end(&head[start..]) else {
-        return Vec::new();
-    };
-    let doctype = &head[start..start + len];
-    let mut out = Vec::new();
-    let mut rest = doctype;
-    while let Some(i) = rest.find("<!ENTITY") {
-        rest = &rest[i + "<!ENTITY".len()..];
-        let decl = rest.trim_start();
-        if decl.starts_with('%') {
-            continue;
-        }
-        let name_len = decl.find(|c: char| c.is_whitespace()).unwrap_or(decl.len());
-        let name = &decl[..name_len];
-        let after = decl[name_len..].trim_start();
-        let Some(q) = after.chars().next().filter(|c| *c == '"' || *c == '\'') else {
-            continue;
-        };
-        if let Some(end) = after[1..].find(q) {
-            // Values are used as text: markup in them is escaped, references kept.
-            let value = after[1..1 + end].replace('<', "&lt;");
-            out.push((name.to_string(), value));
+/// What entity expansion may still add to a document.
+struct Budget {
+    references: u64,
+    bytes: u64,
+    limits: (u64, u64),
+}
+
+impl Budget {
+    fn new(limits: &Limits) -> Budget {
+        Budget {
+            references: 0,
+            bytes: 0,
+            limits: (limits.entity_expansions, limits.entity_bytes),
         }
     }
-    out
+
+    /// Counts one more expansion of `len` bytes, or says which limit it would go over.
+    fn take(&mut self, len: usize) -> Result<(), LimitExceeded> {
+        let (max_refs, max_bytes) = self.limits;
+        self.references += 1;
+        if self.references > max_refs {
+            return Err(LimitExceeded::new(
+                WHAT_EXPANSION,
+                "entity_expansions",
+                "references",
+                max_refs,
+            ));
+        }
+        self.bytes = self.bytes.saturating_add(len as u64);
+        if self.bytes > max_bytes {
+            return Err(LimitExceeded::bytes(
+                WHAT_EXPANSION,
+                "entity_bytes",
+                max_bytes,
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// How an expansion over a limit is named in its error.
+const WHAT_EXPANSION: &str = "feed entity expansion";
+
+/// The internal entities of a DTD: `<!ENTITY name "value">`. Values are used as text: markup in
+/// them is escaped when they are declared; references in them to other declared entities are
+/// expanded when they are used.
+struct Entities {
+    values: HashMap<String, String>,
+    /// The longest name, so that finding a reference's end never scans further.
+    longest: usize,
+}
+
+impl Entities {
+    /// The declarations of the first `<!DOCTYPE` in the first 64 KiB of `text`. External
+    /// (`SYSTEM`, `PUBLIC`) and parameter (`%`) entities are ignored, and so are redefinitions
+    /// of XML's own five.
+    fn declared_in(text: &str) -> Entities {
+        let mut values = HashMap::new();
+        let mut cut = text.len().min(64 * 1024);
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let head = &text[..cut];
+        let doctype = head
+            .find("<!DOCTYPE")
+            .and_then(|start| Some(&head[start..start + doctype_end(&head[start..])?]))
+            .unwrap_or("");
+        let mut rest = doctype;
+        while let Some(i) = rest.find("<!ENTITY") {
+            rest = &rest[i + "<!ENTITY".len()..];
+            let decl = rest.trim_start();
+            if decl.starts_with('%') {
+                continue;
+            }
+            let name_len = decl.find(|c: char| c.is_whitespace()).unwrap_or(decl.len());
+            let name = &decl[..name_len];
+            let after = decl[name_len..].trim_start();
+            let Some(q) = after.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+                continue;
+            };
+            if name.is_empty()
+                || name.contains([';', '&', '<'])
+                || matches!(name, "amp" | "lt" | "gt" | "quot" | "apos")
+            {
+                continue;
+            }
+            if let Some(end) = after[1..].find(q) {
+                let value = after[1..1 + end].replace('<', "&lt;");
+                // The first declaration of a name is the one that counts.
+                values.entry(name.to_string()).or_insert(value);
+            }
+        }
+        let longest = values.keys().map(String::len).max().unwrap_or(0);
+        Entities { values, longest }
+    }
+
+    /// The declared entity referenced at the start of `s` (which starts with `&`): its name,
+    /// its value, and the reference's length.
+    fn reference_at(&self, s: &str) -> Option<(&str, &str, usize)> {
+        if self.values.is_empty() {
+            return None;
+        }
+        let after = s.get(1..)?;
+        let window = after.len().min(self.longest + 1);
+        let end = after.as_bytes()[..window].iter().position(|&c| c == b';')?;
+        let (name, value) = self.values.get_key_value(after.get(..end)?)?;
+        Some((name.as_str(), value.as_str(), end + 2))
+    }
+
+    /// Appends the expansion of the entity `name` (whose value is `value`) to `out`: the value,
+    /// with references to other declared entities in it expanded too (a reference to an entity
+    /// already being expanded stays literal). Every expansion, nested or not, counts against
+    /// `budget`. Iterative, so no nesting of declarations can exhaust the stack.
+    fn expand_into(
+        &self,
+        (name, value): (&str, &str),
+        out: &mut String,
+        budget: &mut Budget,
+    ) -> Result<(), LimitExceeded> {
+        budget.take(value.len())?;
+        // (name being expanded, what is left of its value)
+        let mut stack: Vec<(&str, &str)> = vec![(name, value)];
+        while let Some(&(_, rest)) = stack.last() {
+            let Some(amp) = rest.find('&') else {
+                out.push_str(rest);
+                stack.pop();
+                continue;
+            };
+            out.push_str(&rest[..amp]);
+            let at = &rest[amp..];
+            let top = stack.len() - 1;
+            match self.reference_at(at) {
+                Some((inner, v, len)) if !stack.iter().any(|(n, _)| *n == inner) => {
+                    stack[top].1 = &at[len..];
+                    budget.take(v.len())?;
+                    stack.push((inner, v));
+                }
+                _ => {
+                    out.push('&');
+                    stack[top].1 = &at[1..];
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Writes a tree as well-formed XML. `default_ns` is written without a prefix; every other
@@ -949,6 +1080,10 @@ fn write_html(node: &Node, scope: &mut HtmlScope, out: &mut String) {
 mod tests {
     use super::*;
 
+    fn parse(text: &str) -> Result<Tree, XmlError> {
+        super::parse(text, &Limits::default())
+    }
+
     #[test]
     fn lenient_reading() {
         let t = parse(
@@ -995,5 +1130,118 @@ mod tests {
             parse("<!DOCTYPE rss [<!ENTITY who \"Me &amp; You\">]><rss><title>&who;</title></rss>")
                 .unwrap();
         assert_eq!(t.root.child(None, "title").unwrap().text(), "Me & You");
+    }
+
+    /// A DTD declaring `decl`, then an RSS title holding `body`.
+    fn with_dtd(decl: &str, body: &str) -> String {
+        format!("<!DOCTYPE rss [{decl}]><rss><channel><title>{body}</title></channel></rss>")
+    }
+
+    fn limit_of(r: Result<Tree, XmlError>) -> LimitExceeded {
+        match r {
+            Err(XmlError::Limit(l)) => l,
+            Err(e) => panic!("another error: {e}"),
+            Ok(t) => panic!("read, {} bytes of text", t.root.text().len()),
+        }
+    }
+
+    #[test]
+    fn one_big_entity_referenced_often_is_over_the_byte_budget() {
+        let doc = with_dtd(
+            &format!("<!ENTITY e \"{}\">", "x".repeat(60 * 1024)),
+            &"&e;".repeat(5000),
+        );
+        let l = limit_of(parse(&doc));
+        assert_eq!((l.key, l.limit), ("entity_bytes", 1024 * 1024));
+        assert!(l.to_string().contains("feed entity expansion"), "{l}");
+        // Within the budget it is expanded.
+        let small = with_dtd("<!ENTITY e \"ab\">", &"&e;".repeat(100));
+        let t = parse(&small).unwrap();
+        assert_eq!(t.root.text(), "ab".repeat(100));
+    }
+
+    #[test]
+    fn many_small_references_are_over_the_count_budget() {
+        let doc = with_dtd("<!ENTITY e \"a\">", &"&e;".repeat(10_001));
+        let l = limit_of(parse(&doc));
+        assert_eq!((l.key, l.limit), ("entity_expansions", 10_000));
+        let limits = Limits {
+            entity_expansions: 20_000,
+            ..Limits::default()
+        };
+        let t = super::parse(&doc, &limits).unwrap();
+        assert_eq!(t.root.text().len(), 10_001);
+    }
+
+    #[test]
+    fn billion_laughs_counts_nested_expansions_against_the_budget() {
+        let mut decl = String::from("<!ENTITY l0 \"lol\">");
+        for k in 1..10 {
+            let refs = format!("&l{};", k - 1).repeat(10);
+            decl.push_str(&format!("<!ENTITY l{k} \"{refs}\">"));
+        }
+        let l = limit_of(parse(&with_dtd(&decl, "&l9;")));
+        assert_eq!(l.key, "entity_expansions");
+        // Three levels (1 + 10 + 100 + 1000 references) fit, and are expanded in full.
+        let t = parse(&with_dtd(&decl, "&l3;")).unwrap();
+        assert_eq!(t.root.text(), "lol".repeat(1000));
+    }
+
+    #[test]
+    fn recursive_entities_stay_literal() {
+        let t = parse(&with_dtd("<!ENTITY a \"1&b;\"><!ENTITY b \"2&a;\">", "&a;")).unwrap();
+        assert_eq!(t.root.text(), "12&a;");
+    }
+
+    #[test]
+    fn entities_in_attributes_and_markup_in_values_are_not_expanded() {
+        let doc = "<!DOCTYPE rss [<!ENTITY e \"<b>x</b>\">]>\
+                   <rss a=\"&e;\"><channel><title>&e;</title></channel></rss>";
+        let t = parse(doc).unwrap();
+        assert_eq!(t.root.attr("a"), Some("&e;"));
+        let title = t.root.elements().next().unwrap().elements().next().unwrap();
+        assert_eq!(title.text(), "<b>x</b>");
+        assert!(!title.has_element_children());
+    }
+
+    #[test]
+    fn external_and_parameter_entities_are_never_read() {
+        let secret = std::env::temp_dir().join(format!("newsdedup-xxe-{}", std::process::id()));
+        std::fs::write(&secret, "SECRET-CONTENT").unwrap();
+        let decl = format!(
+            "<!ENTITY f SYSTEM \"file://{}\"><!ENTITY n SYSTEM \"http://127.0.0.1:9/x\">\
+             <!ENTITY p PUBLIC \"-//x//EN\" \"file://{}\">\
+             <!ENTITY % q SYSTEM \"file://{}\"> %q;",
+            secret.display(),
+            secret.display(),
+            secret.display()
+        );
+        let t = parse(&with_dtd(&decl, "[&f;|&n;|&p;|%q;]")).unwrap();
+        std::fs::remove_file(&secret).unwrap();
+        assert_eq!(t.root.text(), "[&f;|&n;|&p;|%q;]");
+    }
+
+    #[test]
+    fn nesting_past_the_depth_kept_is_dropped_without_recursion() {
+        let n = 200_000;
+        let doc = format!(
+            "<rss><channel><item><description>{}deep{}</description></item></channel></rss>",
+            "<a>".repeat(n),
+            "</a>".repeat(n)
+        );
+        let t = parse(&doc).unwrap();
+        assert!(t.repairs.contains(&Repair::DeepNesting));
+        assert!(t.root.text().contains("deep"));
+        let xml = serialize(&t.root, None);
+        assert!(xml.len() < 10_000, "{} bytes", xml.len());
+        assert!(inner_html(&t.root).contains("deep"));
+    }
+
+    #[test]
+    fn many_unterminated_doctypes_are_read_in_linear_time() {
+        let doc = format!("<rss>{}</rss>", "<!DOCTYPE [".repeat(200_000));
+        let start = std::time::Instant::now();
+        let _ = parse(&doc);
+        assert!(start.elapsed() < std::time::Duration::from_secs(30));
     }
 }
