@@ -558,3 +558,115 @@ fn extract_refuses_redirect_loops_and_other_schemes() {
         extract_hostile(h);
     }
 }
+
+/// A feed of teasers whose links lead to the hostile server: every page is recorded in
+/// `page_fetches` as failed with its reason (or, for a failure the fetcher calls transient — a
+/// timeout, an HTTP protocol error — kept in `page_queue` with its error, to be tried again up
+/// to three times), the teaser linking to a good page gets that page's text, and the poll stays
+/// within its bounds. (`allow_hosts` lets the loopback pages through
+/// the outbound policy of issue 16 once it is in; today the key is ignored.)
+#[tokio::test]
+async fn entry_pages_from_hostile_servers_are_recorded_failed() {
+    let raw = RawServer::start();
+    let hostile = [
+        Hostile::GzipBomb,
+        Hostile::DeflateBomb,
+        Hostile::BrotliBomb,
+        Hostile::Endless,
+        Hostile::SlowBody,
+        Hostile::RedirectLoop,
+        Hostile::RedirectFile,
+        Hostile::HugeHeader,
+    ];
+    let links: Vec<String> = hostile.iter().map(|&h| raw.url(h)).collect();
+    let page = format!(
+        "<html><head><title>Good page</title></head><body><article>{}</article></body></html>",
+        article("wildfire")
+    );
+    let feed_links = links.clone();
+    let good = Server::start(move |hit| {
+        if hit.path == "/good-page.html" {
+            return Reply::new(200, page.clone())
+                .header("Content-Type", "text/html; charset=utf-8");
+        }
+        let mut items = String::new();
+        let mut all = feed_links.clone();
+        all.push(format!(
+            "http://{}/good-page.html",
+            hit.header("host").unwrap_or_default()
+        ));
+        for (i, link) in all.iter().enumerate() {
+            items.push_str(&format!(
+                "<item><guid>t{i}</guid><link>{link}</link><title>Teaser {i}</title>\
+                 <description>The minister said on Monday that… Read more</description></item>"
+            ));
+        }
+        Reply::new(
+            200,
+            format!(
+                "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Teasers</title>\
+                 <link>http://example.org/</link><description>t</description>{items}</channel></rss>"
+            ),
+        )
+    });
+    let db = db_with_limits(BODY_LIMIT);
+    let config = db.path.with_extension("test-config.toml");
+    let mut text = std::fs::read_to_string(&config).expect("the test config");
+    text.push_str("allow_hosts = [\"127.0.0.1\"]\n");
+    std::fs::write(&config, text).expect("writing the test config");
+    db.run_ok(&["feeds", "add", &good.url("/teasers.xml")]);
+    let run = run_measured(
+        db.command(&["poll", "--json"]),
+        BOUND + Duration::from_secs(30),
+    );
+    eprintln!(
+        "teasers: {:?}, peak RSS {} MiB, exit {}",
+        run.elapsed,
+        run.peak_rss >> 20,
+        run.output.status
+    );
+    run.assert_bounded("poll with hostile entry pages", MAX_RSS_MIB);
+    assert!(run.elapsed < BOUND, "took {:?}", run.elapsed);
+    let pool = db.pool().await;
+    let rows: Vec<(String, String, Option<String>)> =
+        sqlx::query("SELECT url, outcome, reason FROM page_fetches ORDER BY page_fetch_id")
+            .fetch_all(&pool)
+            .await
+            .expect("reading page_fetches")
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+    for r in &rows {
+        eprintln!("page {:?}", r);
+    }
+    let queued: Vec<(String, Option<String>)> =
+        sqlx::query("SELECT url, last_error FROM page_queue ORDER BY url")
+            .fetch_all(&pool)
+            .await
+            .expect("reading page_queue")
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+    for r in &queued {
+        eprintln!("queued {:?}", r);
+    }
+    for (h, link) in hostile.iter().zip(&links) {
+        let row = rows.iter().find(|r| &r.0 == link);
+        let failed = row.is_some_and(|r| {
+            r.1 != "extracted" && r.2.as_deref().is_some_and(|s| !s.trim().is_empty())
+        });
+        let retried = queued
+            .iter()
+            .any(|q| &q.0 == link && q.1.as_deref().is_some_and(|s| !s.trim().is_empty()));
+        assert!(
+            failed || retried,
+            "{h:?}: the page {link} is recorded neither failed nor to be retried with a reason: \
+             {row:?}\nfetches: {rows:?}\nqueue: {queued:?}"
+        );
+    }
+    assert!(
+        rows.iter()
+            .any(|r| r.0.ends_with("/good-page.html") && r.1 == "extracted"),
+        "the good page was not extracted: {rows:?}"
+    );
+}
