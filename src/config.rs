@@ -230,6 +230,7 @@ mod tests {
         assert_eq!(c.story.vector_size, s.vector_size);
         assert_eq!(c.story.max_candidates, s.max_candidates);
         assert_eq!(c.limits, crate::limits::Limits::default());
+        assert_eq!(c.fetch, crate::fetch::FetchConfig::default());
     }
 
     #[test]
