@@ -5,7 +5,7 @@
 //! blocking pool, and a parser panic is already turned into an error by `feeds::parse_feed`.
 
 use crate::feeds::{ParsedFeed, discover_feeds, looks_like_feed, parse_feed};
-use crate::fetch::{FetchError, FetchOutcome, FetchRequest, Fetcher, Meta};
+use crate::fetch::{FetchError, FetchOutcome, FetchRequest, Fetcher, Meta, Reach};
 use crate::store::feeds::FeedRow;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
@@ -70,15 +70,18 @@ pub async fn poll_feed(fetcher: &Fetcher, feed: FeedRow) -> PollReport {
                     .into_iter()
                     .next()
             {
-                // A web page: poll the feed it announces, and keep that URL from now on.
-                let second = fetcher.fetch(FetchRequest::new(found.url.clone())).await;
+                // A web page: poll the feed it announces, and keep that URL from now on once it
+                // answered. The link came from the page: only the operator's feed's origin is
+                // trusted, so a link elsewhere must reach a public address.
+                let second = fetcher
+                    .fetch(
+                        FetchRequest::new(found.url.clone()).reaching(Reach::trusting(&feed.url)),
+                    )
+                    .await;
                 bytes += second.bytes();
-                new_url = Some(
-                    second
-                        .meta()
-                        .and_then(|m| m.moved_permanently_to.clone())
-                        .unwrap_or(found.url),
-                );
+                new_url = second
+                    .meta()
+                    .map(|m| m.moved_permanently_to.clone().unwrap_or(found.url));
                 match second {
                     FetchOutcome::Ok(f) => parse(f.body, f.meta).await,
                     other => from_other(other),
