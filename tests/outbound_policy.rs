@@ -306,3 +306,15 @@ async fn a_name_resolving_to_loopback_is_refused_at_connect_time() {
     }
     assert_eq!(inside.hits("/x").len(), 1);
 }
+
+#[test]
+fn extract_may_follow_a_redirect_to_another_local_server() {
+    // The operator typed the URL: it and its redirects go anywhere.
+    let inside = inside();
+    let secret = inside.url("/secret.html");
+    let outside = Server::start(move |_| Reply::new(302, "").header("Location", &secret));
+    let db = TestDb::new();
+    let out = db.run_ok(&["extract", "--json", &outside.url("/go")]);
+    assert_eq!(inside.hits("/secret.html").len(), 1, "{out}");
+    assert!(out.contains("rail_strike"), "{out}");
+}
