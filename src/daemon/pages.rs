@@ -1,5 +1,6 @@
 //! Full text: a queued entry → its article page fetched (politely, through the same fetcher as
-//! feeds) → the page's main text extracted and judged → a [`PageReport`].
+//! feeds; only its feed's origin is trusted, any other host must pass the outbound policy) → the
+//! page's main text extracted and judged → a [`PageReport`].
 //!
 //! Which entries are fetched is the feed's `full_text` policy: `never`, `always`, or `auto`,
 //! whose rule is [`auto_rule`]. Nothing here writes: the report goes back to the daemon, which

@@ -1,5 +1,6 @@
 //! One poll: a feed as stored → fetch (conditional GET) → parse, or find the feed an HTML page
-//! links to → a [`PollReport`].
+//! links to → a [`PollReport`]. The feed's own origin is trusted; its redirects to other hosts and
+//! a discovered feed on another origin must pass the outbound policy.
 //!
 //! Nothing here writes: the report goes back to the daemon's single writer. Parsing runs on the
 //! blocking pool, and a parser panic is already turned into an error by `feeds::parse_feed`.

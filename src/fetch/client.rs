@@ -290,7 +290,7 @@ impl Fetcher {
 }
 
 fn refused(url: &Url, refusal: Refusal) -> FetchError {
-    tracing::warn!(url = %url, reason = %refusal, "outbound request refused");
+    tracing::debug!(url = %url, reason = %refusal, "outbound request refused");
     FetchError::Refused {
         url: url.to_string(),
         refusal,
