@@ -145,7 +145,10 @@ impl Config {
                 Environment::with_prefix("NEWSDEDUP")
                     .prefix_separator("_")
                     .separator("__")
-                    .try_parsing(true),
+                    .try_parsing(true)
+                    // Lists from the environment: comma-separated.
+                    .list_separator(",")
+                    .with_list_parse_key("fetch.allow_hosts"),
             );
         }
         let cfg: Config =

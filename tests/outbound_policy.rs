@@ -318,3 +318,26 @@ fn extract_may_follow_a_redirect_to_another_local_server() {
     assert_eq!(inside.hits("/secret.html").len(), 1, "{out}");
     assert!(out.contains("rail_strike"), "{out}");
 }
+
+#[tokio::test]
+async fn allow_hosts_may_come_from_the_environment() {
+    let inside = inside();
+    let feed = feed_server(&inside);
+    let db = TestDb::new();
+    db.run_ok(&["feeds", "add", &feed.url("/feed.xml")]);
+    let out = db
+        .command(&["poll", "--json"])
+        .env(
+            "NEWSDEDUP_FETCH__ALLOW_HOSTS",
+            format!("intranet.example,{}", inside.addr),
+        )
+        .output()
+        .expect("running newsdedup poll");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(inside.hits("/admin/delete?all=1").len(), 1);
+    assert_eq!(inside.hits("/secret.html").len(), 1);
+}
