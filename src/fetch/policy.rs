@@ -298,6 +298,8 @@ impl AllowedHost {
                 p => Some(p.strip_prefix(':').ok_or_else(|| bad("junk after ]"))?),
             };
             (format!("[{inside}]"), port)
+        } else if e.matches(':').count() > 1 {
+            return Err(bad("an IPv6 address goes in brackets"));
         } else {
             match e.rsplit_once(':') {
                 Some((h, p)) => (h.to_string(), Some(p)),
@@ -655,7 +657,15 @@ mod tests {
 
     #[test]
     fn bad_allow_hosts_entries_are_named() {
-        for bad in ["http://x/", "host:99999", "[::1", "a b:1", "[::1]x"] {
+        for bad in [
+            "http://x/",
+            "host:99999",
+            "[::1",
+            "a b:1",
+            "[::1]x",
+            "fd00::1",
+            "host:",
+        ] {
             let e = OutboundPolicy::new(&[bad.to_string()]).expect_err(bad);
             assert!(e.to_string().contains(&format!("{bad:?}")), "{e}");
         }
