@@ -145,7 +145,10 @@ impl Config {
                 Environment::with_prefix("NEWSDEDUP")
                     .prefix_separator("_")
                     .separator("__")
-                    .try_parsing(true),
+                    .try_parsing(true)
+                    // Lists from the environment: comma-separated.
+                    .list_separator(",")
+                    .with_list_parse_key("fetch.allow_hosts"),
             );
         }
         let cfg: Config =
@@ -230,6 +233,7 @@ mod tests {
         assert_eq!(c.story.vector_size, s.vector_size);
         assert_eq!(c.story.max_candidates, s.max_candidates);
         assert_eq!(c.limits, crate::limits::Limits::default());
+        assert_eq!(c.fetch, crate::fetch::FetchConfig::default());
     }
 
     #[test]

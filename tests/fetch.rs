@@ -227,6 +227,7 @@ fn test_config() -> FetchConfig {
         per_host_concurrency: 4,
         per_host_spacing: Duration::ZERO,
         global_concurrency: 16,
+        allow_hosts: Vec::new(),
     }
 }
 

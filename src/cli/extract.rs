@@ -5,7 +5,7 @@
 use anyhow::{Context, Result, anyhow, bail};
 use newsdedup::config::Config;
 use newsdedup::extract::{Extracted, extract_page};
-use newsdedup::fetch::{FetchOutcome, FetchRequest, Fetcher};
+use newsdedup::fetch::{FetchOutcome, FetchRequest, Fetcher, Reach};
 use std::io::Read;
 use std::path::Path;
 use std::process::ExitCode;
@@ -40,7 +40,11 @@ fn read_file(path: &Path) -> Result<Vec<u8>> {
 }
 
 async fn fetch(fetcher: &Fetcher, url: &str) -> Result<(Vec<u8>, Option<String>, String)> {
-    match fetcher.fetch(FetchRequest::new(url)).await {
+    // The operator typed the URL: it and its redirects may go anywhere.
+    match fetcher
+        .fetch(FetchRequest::new(url).reaching(Reach::Anywhere))
+        .await
+    {
         FetchOutcome::Ok(f) => Ok((f.body, f.meta.content_type, f.meta.url)),
         FetchOutcome::Failed(e) => Err(anyhow!("{e}")),
         other => bail!(

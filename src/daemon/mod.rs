@@ -569,6 +569,7 @@ impl Daemon {
                         reason,
                         attempts: 0,
                         key,
+                        feed_url: Some(feed.url.clone()),
                     });
                     continue;
                 }

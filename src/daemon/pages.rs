@@ -1,5 +1,6 @@
 //! Full text: a queued entry → its article page fetched (politely, through the same fetcher as
-//! feeds) → the page's main text extracted and judged → a [`PageReport`].
+//! feeds; only its feed's origin is trusted, any other host must pass the outbound policy) → the
+//! page's main text extracted and judged → a [`PageReport`].
 //!
 //! Which entries are fetched is the feed's `full_text` policy: `never`, `always`, or `auto`,
 //! whose rule is [`auto_rule`]. Nothing here writes: the report goes back to the daemon, which
@@ -11,7 +12,7 @@ use crate::extract::extract_page;
 use crate::feeds::FeedEntry;
 use crate::feeds::decode::{DocumentKind, decode};
 use crate::feeds::html::html_to_text;
-use crate::fetch::{FetchError, FetchOutcome, FetchRequest, Fetcher};
+use crate::fetch::{FetchError, FetchOutcome, FetchRequest, Fetcher, Reach};
 use crate::store::feeds::FullTextPolicy;
 use crate::store::pages::{PageOutcome, QueuedPage};
 use chrono::{DateTime, Utc};
@@ -134,7 +135,14 @@ pub async fn fetch_page(fetcher: &Fetcher, page: QueuedPage) -> PageReport {
             page,
         };
     }
-    let outcome = fetcher.fetch(FetchRequest::new(page.url.clone())).await;
+    // The link came from the feed: only the origin of the feed the operator added is trusted.
+    let reach = page
+        .feed_url
+        .as_deref()
+        .map_or(Reach::Checked, Reach::trusting);
+    let outcome = fetcher
+        .fetch(FetchRequest::new(page.url.clone()).reaching(reach))
+        .await;
     let mut report = PageReport {
         status: None,
         canonical_url: None,

@@ -1,11 +1,12 @@
 //! One poll: a feed as stored → fetch (conditional GET) → parse, or find the feed an HTML page
-//! links to → a [`PollReport`].
+//! links to → a [`PollReport`]. The feed's own origin is trusted; its redirects to other hosts and
+//! a discovered feed on another origin must pass the outbound policy.
 //!
 //! Nothing here writes: the report goes back to the daemon's single writer. Parsing runs on the
 //! blocking pool, and a parser panic is already turned into an error by `feeds::parse_feed`.
 
 use crate::feeds::{ParsedFeed, discover_feeds, looks_like_feed, parse_feed};
-use crate::fetch::{FetchError, FetchOutcome, FetchRequest, Fetcher, Meta};
+use crate::fetch::{FetchError, FetchOutcome, FetchRequest, Fetcher, Meta, Reach};
 use crate::limits::Limits;
 use crate::store::feeds::FeedRow;
 use chrono::{DateTime, Utc};
@@ -71,15 +72,18 @@ pub async fn poll_feed(fetcher: &Fetcher, feed: FeedRow, limits: &Limits) -> Pol
                     .into_iter()
                     .next()
             {
-                // A web page: poll the feed it announces, and keep that URL from now on.
-                let second = fetcher.fetch(FetchRequest::new(found.url.clone())).await;
+                // A web page: poll the feed it announces, and keep that URL from now on once it
+                // answered. The link came from the page: only the operator's feed's origin is
+                // trusted, so a link elsewhere must reach a public address.
+                let second = fetcher
+                    .fetch(
+                        FetchRequest::new(found.url.clone()).reaching(Reach::trusting(&feed.url)),
+                    )
+                    .await;
                 bytes += second.bytes();
-                new_url = Some(
-                    second
-                        .meta()
-                        .and_then(|m| m.moved_permanently_to.clone())
-                        .unwrap_or(found.url),
-                );
+                new_url = second
+                    .meta()
+                    .map(|m| m.moved_permanently_to.clone().unwrap_or(found.url));
                 match second {
                     FetchOutcome::Ok(f) => parse(f.body, f.meta, limits).await,
                     other => from_other(other),

@@ -4,9 +4,15 @@
 //! caught and the caller learns whether the move was permanent. Bodies are read chunk by chunk and
 //! counted after decompression, so a compressed bomb stops at the limit with memory bounded by the
 //! limit plus one chunk.
+//!
+//! Each hop is routed by the outbound policy before it waits at the gate: to the open client
+//! (the request's trusted origin, `allow_hosts`) or to the checked one, whose resolver passes on
+//! public answers only and which uses no proxy (a proxy would resolve names where we cannot
+//! check them). A hop whose address is written in the URL is judged before it is sent.
 
 use super::headers::{CacheHints, header_string, retry_after};
 use super::hosts::{HostGate, HostKey};
+use super::policy::{CheckedResolver, OutboundPolicy, Refusal, Route, SystemResolver};
 use super::{FetchConfig, FetchError, FetchOutcome, FetchRequest, Fetched, Meta};
 use chrono::{DateTime, Utc};
 use reqwest::header::{
@@ -15,6 +21,7 @@ use reqwest::header::{
 use reqwest::{Response, StatusCode};
 use std::collections::HashSet;
 use std::error::Error as _;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 use url::Url;
@@ -23,7 +30,11 @@ use url::Url;
 /// pool and one [`HostGate`].
 #[derive(Debug)]
 pub struct Fetcher {
-    client: reqwest::Client,
+    /// For hops the operator vouched for: any address.
+    open: reqwest::Client,
+    /// For every other hop: public addresses only.
+    checked: reqwest::Client,
+    policy: OutboundPolicy,
     gate: HostGate,
     config: FetchConfig,
 }
@@ -39,6 +50,22 @@ enum Phase {
 
 impl Fetcher {
     pub fn new(config: FetchConfig) -> Result<Fetcher, FetchError> {
+        Fetcher::build(config, None)
+    }
+
+    /// A fetcher whose host names are resolved by `resolver` (tests answer with a stub); the
+    /// outbound policy still judges the answers.
+    pub fn with_resolver(
+        config: FetchConfig,
+        resolver: Arc<dyn reqwest::dns::Resolve>,
+    ) -> Result<Fetcher, FetchError> {
+        Fetcher::build(config, Some(resolver))
+    }
+
+    fn build(
+        config: FetchConfig,
+        resolver: Option<Arc<dyn reqwest::dns::Resolve>>,
+    ) -> Result<Fetcher, FetchError> {
         let invalid = |reason: String| FetchError::Config { reason };
         if config.max_body_bytes == 0 {
             return Err(invalid("max_body_bytes must be at least 1".into()));
@@ -53,20 +80,36 @@ impl Fetcher {
         }
         let ua = HeaderValue::from_str(config.user_agent.trim())
             .map_err(|e| invalid(format!("user_agent {:?}: {e}", config.user_agent)))?;
-        let client = reqwest::Client::builder()
-            .user_agent(ua)
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(config.connect_timeout)
-            // A backstop: each fetch also keeps its own budget across redirects.
-            .timeout(config.total_timeout)
-            .gzip(true)
-            .brotli(true)
-            .deflate(true)
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build()
-            .map_err(|e| invalid(format!("HTTP client: {}", error_chain(&e))))?;
+        let policy =
+            OutboundPolicy::new(&config.allow_hosts).map_err(|e| invalid(e.to_string()))?;
+        let builder = || {
+            reqwest::Client::builder()
+                .user_agent(ua.clone())
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(config.connect_timeout)
+                // A backstop: each fetch also keeps its own budget across redirects.
+                .timeout(config.total_timeout)
+                .gzip(true)
+                .brotli(true)
+                .deflate(true)
+                .pool_idle_timeout(Duration::from_secs(30))
+        };
+        let build = |b: reqwest::ClientBuilder| {
+            b.build()
+                .map_err(|e| invalid(format!("HTTP client: {}", error_chain(&e))))
+        };
+        let open = match &resolver {
+            Some(r) => builder().dns_resolver(r.clone()),
+            None => builder(),
+        };
+        let inner = resolver.unwrap_or_else(|| Arc::new(SystemResolver));
+        let checked = builder()
+            .no_proxy()
+            .dns_resolver(Arc::new(CheckedResolver::new(inner)));
         Ok(Fetcher {
-            client,
+            open: build(open)?,
+            checked: build(checked)?,
+            policy,
             gate: HostGate::new(config.gate_limits()),
             config,
         })
@@ -113,6 +156,10 @@ impl Fetcher {
                 url: url.to_string(),
                 reason: "no host".into(),
             })?;
+            let route = self
+                .policy
+                .route(&url, &req.reach)
+                .map_err(|refusal| refused(&url, refusal))?;
             let wait_start = Instant::now();
             let permit = self.gate.acquire(&host).await;
             waited += wait_start.elapsed();
@@ -124,12 +171,12 @@ impl Fetcher {
                 url: url.to_string(),
                 after: self.config.total_timeout,
             };
-            let send = self.request(&url, req).send();
+            let send = self.request(route, &url, req).send();
             let mut resp = match tokio::time::timeout_at(deadline, send).await {
                 Err(_) => return Err(timeout()),
-                Ok(r) => {
-                    r.map_err(|e| classify(&e, &url, Phase::Head, self.config.total_timeout))?
-                }
+                Ok(r) => r.map_err(|e| {
+                    classify(&e, &url, Phase::Head, self.config.total_timeout, &host)
+                })?,
             };
             let status = resp.status();
             tracing::debug!(url = %url, status = status.as_u16(), "response");
@@ -190,6 +237,7 @@ impl Fetcher {
                     self.config.max_body_bytes,
                     &url,
                     self.config.total_timeout,
+                    &host,
                 );
                 let body = match tokio::time::timeout_at(deadline, read).await {
                     Err(_) => return Err(timeout()),
@@ -220,8 +268,12 @@ impl Fetcher {
         }
     }
 
-    fn request(&self, url: &Url, req: &FetchRequest) -> reqwest::RequestBuilder {
-        let mut r = self.client.get(url.clone());
+    fn request(&self, route: Route, url: &Url, req: &FetchRequest) -> reqwest::RequestBuilder {
+        let client = match route {
+            Route::Open => &self.open,
+            Route::Checked => &self.checked,
+        };
+        let mut r = client.get(url.clone());
         // Validators come from a stored response; an unsendable one is skipped, not fatal.
         let valid = |v: &Option<String>| {
             v.as_deref()
@@ -234,6 +286,14 @@ impl Fetcher {
             r = r.header(IF_MODIFIED_SINCE, lm);
         }
         r
+    }
+}
+
+fn refused(url: &Url, refusal: Refusal) -> FetchError {
+    tracing::debug!(url = %url, reason = %refusal, "outbound request refused");
+    FetchError::Refused {
+        url: url.to_string(),
+        refusal,
     }
 }
 
@@ -288,6 +348,7 @@ async fn read_body(
     limit: u64,
     url: &Url,
     total_timeout: Duration,
+    host: &HostKey,
 ) -> Result<Vec<u8>, FetchError> {
     let too_large = || FetchError::TooLarge {
         url: url.to_string(),
@@ -308,7 +369,7 @@ async fn read_body(
         let chunk = resp
             .chunk()
             .await
-            .map_err(|e| classify(&e, url, Phase::Body(body.len() as u64), total_timeout))?;
+            .map_err(|e| classify(&e, url, Phase::Body(body.len() as u64), total_timeout, host))?;
         let Some(chunk) = chunk else { break };
         let needed = body.len().saturating_add(chunk.len());
         if needed > limit_usize {
@@ -326,8 +387,24 @@ async fn read_body(
     Ok(body)
 }
 
-/// Sorts a reqwest error into a [`FetchError`].
-fn classify(err: &reqwest::Error, url: &Url, phase: Phase, total_timeout: Duration) -> FetchError {
+/// Sorts a reqwest error into a [`FetchError`]; a refusal by the checked resolver is named with
+/// the `allow_hosts` entry (`host`, with its port) that would allow it.
+fn classify(
+    err: &reqwest::Error,
+    url: &Url,
+    phase: Phase,
+    total_timeout: Duration,
+    host: &HostKey,
+) -> FetchError {
+    if let Some(r) = refusal_in(err) {
+        return refused(
+            url,
+            Refusal {
+                allow: host.as_str().to_string(),
+                ..r.clone()
+            },
+        );
+    }
     let url_s = url.to_string();
     let reason = error_chain(err);
     let io_kind = io_error_kind(err);
@@ -356,6 +433,18 @@ fn classify(err: &reqwest::Error, url: &Url, phase: Phase, total_timeout: Durati
             reason,
         },
     }
+}
+
+/// The outbound policy's refusal among the causes, if it is one.
+fn refusal_in(err: &reqwest::Error) -> Option<&Refusal> {
+    let mut source = err.source();
+    while let Some(e) = source {
+        if let Some(r) = e.downcast_ref::<Refusal>() {
+            return Some(r);
+        }
+        source = e.source();
+    }
+    None
 }
 
 /// The kind of the first I/O error among the causes.

@@ -12,14 +12,21 @@
 //! goes through a [`HostGate`] for every request: per-host and global concurrency, spacing between
 //! starts to one host, and the `Retry-After` of a 429 or 503. Bodies are not decoded to text here:
 //! the charset is the caller's business.
+//!
+//! Every hop is also judged by the outbound [`policy`]: a hop outside the request's trusted
+//! origin ([`Reach`]) and `allow_hosts` reaches public addresses only — an address in the URL is
+//! judged before sending, a name's DNS answers at connect time — and a refused hop ends the fetch
+//! with [`FetchError::Refused`].
 
 mod client;
 mod headers;
 pub mod hosts;
+pub mod policy;
 
 pub use client::Fetcher;
 pub use headers::{CacheHints, parse_http_date};
 pub use hosts::{GateLimits, HostGate, HostKey, HostPermit};
+pub use policy::{Origin, Reach, Refusal};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
@@ -46,6 +53,9 @@ pub struct FetchConfig {
     #[serde(deserialize_with = "de_duration")]
     pub per_host_spacing: Duration,
     pub global_concurrency: usize,
+    /// Hosts (`name`, `address`, `[v6 address]`, each optionally `:port`) that URLs from
+    /// content may reach whatever they resolve to; see [`policy`].
+    pub allow_hosts: Vec<String>,
 }
 
 /// The User-Agent we send: who we are, where to read about us, and whom to write to.
@@ -68,6 +78,7 @@ impl Default for FetchConfig {
             per_host_concurrency: 2,
             per_host_spacing: Duration::from_secs(1),
             global_concurrency: 16,
+            allow_hosts: Vec::new(),
         }
     }
 }
@@ -111,15 +122,26 @@ pub struct FetchRequest {
     pub etag: Option<String>,
     /// Sent as `If-Modified-Since`.
     pub last_modified: Option<String>,
+    /// Where its hops may go.
+    pub reach: Reach,
 }
 
 impl FetchRequest {
-    /// An unconditional request.
+    /// An unconditional request trusting its own URL's origin: hops there go anywhere, hops
+    /// elsewhere (redirects to other hosts) are checked by the outbound policy.
     pub fn new(url: impl Into<String>) -> FetchRequest {
+        let url = url.into();
         FetchRequest {
-            url: url.into(),
+            reach: Reach::trusting(&url),
+            url,
             ..FetchRequest::default()
         }
+    }
+
+    /// The same request with its hops allowed this far.
+    pub fn reaching(mut self, reach: Reach) -> Self {
+        self.reach = reach;
+        self
     }
 
     /// The same request made conditional on these validators.
@@ -256,6 +278,9 @@ pub enum FetchError {
     },
     #[error("{url}: {reason}")]
     Http { url: String, reason: String },
+    /// The outbound policy refused the hop to `url`.
+    #[error("{url}: {refusal}")]
+    Refused { url: String, refusal: Refusal },
 }
 
 impl FetchError {
@@ -274,7 +299,8 @@ impl FetchError {
             | FetchError::TooLarge { .. }
             | FetchError::TooManyRedirects { .. }
             | FetchError::RedirectLoop { .. }
-            | FetchError::InvalidRedirect { .. } => false,
+            | FetchError::InvalidRedirect { .. }
+            | FetchError::Refused { .. } => false,
         }
     }
 
@@ -292,7 +318,8 @@ impl FetchError {
             | FetchError::TooManyRedirects { url, .. }
             | FetchError::RedirectLoop { url, .. }
             | FetchError::InvalidRedirect { url, .. }
-            | FetchError::Http { url, .. } => Some(url),
+            | FetchError::Http { url, .. }
+            | FetchError::Refused { url, .. } => Some(url),
         }
     }
 
@@ -311,6 +338,7 @@ impl FetchError {
             FetchError::RedirectLoop { .. } => "redirect_loop",
             FetchError::InvalidRedirect { .. } => "invalid_redirect",
             FetchError::Http { .. } => "http",
+            FetchError::Refused { .. } => "refused",
         }
     }
 }

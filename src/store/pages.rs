@@ -27,6 +27,9 @@ pub struct QueuedPage {
     /// Why the page is fetched: "always", or the `auto` rule that fired.
     pub reason: String,
     pub attempts: u32,
+    /// The URL of the feed it came from (`None` once the feed is removed): pages on that
+    /// origin are fetched whatever they resolve to, others only from public addresses.
+    pub feed_url: Option<String>,
 }
 
 /// How a page fetch ended (the `page_fetches.outcome` column).
@@ -195,9 +198,9 @@ pub async fn due_pages(
 ) -> Result<Vec<QueuedPage>> {
     let rows = sqlx::query(
         "SELECT feed_id, entry_key, url, content_hash, source, title, published, feed_html,
-                reason, attempts
+                reason, attempts, (SELECT url FROM feeds f WHERE f.feed_id = q.feed_id)
          FROM (SELECT *, row_number() OVER (PARTITION BY feed_id ORDER BY queued_at, entry_key) AS n
-               FROM page_queue WHERE next_attempt_at <= ?1)
+               FROM page_queue WHERE next_attempt_at <= ?1) q
          WHERE n <= ?2
          ORDER BY n, queued_at
          LIMIT ?3",
@@ -224,6 +227,7 @@ pub async fn due_pages(
             feed_html: r.get(7),
             reason: r.get(8),
             attempts: r.get::<i64, _>(9).max(0) as u32,
+            feed_url: r.get(10),
         })
         .collect())
 }
