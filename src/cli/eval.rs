@@ -5,9 +5,9 @@ use newsdedup::config::Config;
 use newsdedup::eval::{PairScores, score};
 use newsdedup::ingest::ReadOptions;
 use newsdedup::pipeline::{Pipeline, ingest_paths};
+use newsdedup::store::rows::RowAt;
 use newsdedup::store::{Store, StoreOptions};
 use serde_json::Value;
-use sqlx::Row;
 use std::collections::HashMap;
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -87,15 +87,17 @@ async fn run_once(
     )
     .await?;
     let pool = pipeline.readers().clone();
-    let rows = sqlx::query("SELECT external_id, cluster_id, story_id FROM article_clusters")
-        .fetch_all(&pool)
-        .await?;
+    let rows =
+        sqlx::query("SELECT article_id, external_id, cluster_id, story_id FROM article_clusters")
+            .fetch_all(&pool)
+            .await?;
     let mut clusters = HashMap::new();
     let mut stories = HashMap::new();
-    for r in rows {
-        let id: String = r.get(0);
-        clusters.insert(id.clone(), r.get::<i64, _>(1));
-        stories.insert(id, r.get::<i64, _>(2));
+    for r in &rows {
+        let r = RowAt::new(r, "article_clusters", 0)?;
+        let id = r.text(1)?;
+        clusters.insert(id.clone(), r.get::<i64>(2)?);
+        stories.insert(id, r.get::<i64>(3)?);
     }
     pipeline.close().await?;
     Ok(((clusters, stories), summary.rejected))

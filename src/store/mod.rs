@@ -11,6 +11,7 @@
 pub mod feeds;
 pub mod pages;
 mod read;
+pub mod rows;
 mod write;
 
 pub use read::*;
@@ -94,16 +95,19 @@ pub(crate) fn connect_options(path: &Path) -> Result<SqliteConnectOptions> {
 const PAGE_SIZE: u32 = 16 * 1024;
 
 /// Maps a query's rows one at a time as they arrive. sqlx's `fetch_all` holds every row, each
-/// value copied, until the last arrives: reading 10,000 feeds that way held ~30 MB at once.
+/// value copied, until the last arrives: reading 10,000 feeds that way held ~30 MB at once. A
+/// row `f` cannot read ends the scan with `f`'s error (which names the row).
 pub(crate) async fn map_rows<T>(
     rows: impl futures_util::Stream<Item = std::result::Result<sqlx::sqlite::SqliteRow, sqlx::Error>>,
-    mut f: impl FnMut(&sqlx::sqlite::SqliteRow) -> T,
-) -> std::result::Result<Vec<T>, sqlx::Error> {
+    context: &'static str,
+    mut f: impl FnMut(&sqlx::sqlite::SqliteRow) -> Result<T>,
+) -> Result<Vec<T>> {
+    use crate::error::DbContext;
     use futures_util::TryStreamExt;
     let mut rows = std::pin::pin!(rows);
     let mut out = Vec::new();
-    while let Some(row) = rows.try_next().await? {
-        out.push(f(&row));
+    while let Some(row) = rows.try_next().await.ctx(context)? {
+        out.push(f(&row)?);
     }
     Ok(out)
 }
