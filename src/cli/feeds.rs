@@ -54,12 +54,20 @@ enum FeedsCommand {
     Export,
 }
 
+/// The longest interval `feeds add --interval` takes: a year.
+const MAX_INTERVAL_SECS: u64 = 365 * 24 * 3600;
+
 /// Parses "90s", "15m", "2h", "1d" (anything humantime reads) into seconds.
 pub fn parse_interval(s: &str) -> Result<i64> {
     let d = humantime::parse_duration(s)
         .with_context(|| format!("interval {s:?}: expected a duration like 15m or 2h"))?;
     if d.as_secs() < 60 {
         bail!("interval {s:?}: at least one minute");
+    }
+    // The schedule clamps intervals to [schedule] max_interval_secs anyway; past a year a
+    // value is a mistake (and past ~292 billion years it no longer fits the stored seconds).
+    if d.as_secs() > MAX_INTERVAL_SECS {
+        bail!("interval {s:?}: at most 365 days");
     }
     Ok(d.as_secs() as i64)
 }
@@ -231,4 +239,18 @@ async fn lookup(conn: &mut sqlx::SqliteConnection, key: &str) -> Result<FeedRow>
     feeds::find_feed(conn, key)
         .await?
         .with_context(|| format!("no feed {key:?} (see `newsdedup feeds list`)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_beyond_a_year_are_errors_naming_the_value() {
+        assert_eq!(parse_interval("2h").unwrap(), 7200);
+        for s in ["2y", "300000000000y"] {
+            let e = parse_interval(s).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("interval {s:?}")), "{e}");
+        }
+    }
 }

@@ -17,7 +17,10 @@ pub fn parse_since(s: &str) -> Result<DateTime<Utc>> {
             "--since {s:?}: expected an RFC 3339 time, a date (2024-04-03) or a duration (24h, 7d)"
         )
     })?;
-    Ok(Utc::now() - chrono::Duration::from_std(d)?)
+    chrono::Duration::from_std(d)
+        .ok()
+        .and_then(|d| Utc::now().checked_sub_signed(d))
+        .ok_or_else(|| anyhow!("--since {s:?}: further back than dates go (about 262,000 years)"))
 }
 
 /// Cuts a string to at most `n` characters, marking the cut.
@@ -56,5 +59,13 @@ mod tests {
         let d = Utc::now() - parse_since("24h").unwrap();
         assert!((d.num_seconds() - 86_400).abs() < 5);
         assert!(parse_since("last week").is_err());
+    }
+
+    #[test]
+    fn since_beyond_the_calendar_is_an_error_naming_the_value() {
+        for s in ["300000y", "9000000000000y"] {
+            let e = parse_since(s).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("--since {s:?}")), "{e}");
+        }
     }
 }

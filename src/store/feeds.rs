@@ -96,13 +96,23 @@ impl FeedRow {
     /// The schedule state of the feed.
     pub fn schedule(&self) -> FeedSchedule {
         FeedSchedule {
-            fixed_interval: self.interval_secs.map(Duration::seconds),
-            publish_interval: self.publish_interval_secs.map(Duration::seconds),
+            fixed_interval: self.interval_secs.map(stored_seconds),
+            publish_interval: self.publish_interval_secs.map(stored_seconds),
             hints: self.hints.clone(),
             failures: self.failures.max(0) as u32,
             failing_since: self.failing_since,
         }
     }
+}
+
+/// A stored count of seconds as a duration; one beyond chrono's range (a hand-edited row) is
+/// taken as the longest (or most negative) duration, which the schedule clamps.
+fn stored_seconds(secs: i64) -> Duration {
+    Duration::try_seconds(secs).unwrap_or(if secs < 0 {
+        Duration::MIN
+    } else {
+        Duration::MAX
+    })
 }
 
 pub(crate) fn sql_time(t: DateTime<Utc>) -> String {
