@@ -263,7 +263,7 @@ async fn resolve_story(pool: &SqlitePool, id: StoryId) -> Result<StoryId> {
 pub async fn story(pool: &SqlitePool, id: StoryId) -> Result<StoryReport> {
     let resolved = resolve_story(pool, id).await?;
     let rows = sqlx::query(
-        "SELECT m.article_id, m.cluster_id, m.source, a.url, m.title, m.published, m.words
+        "SELECT m.article_id, m.cluster_id, m.source, a.url, m.title, m.published, m.words, a.source_id
          FROM story_members m JOIN articles a ON a.article_id = m.article_id
          WHERE m.story_id = ? ORDER BY m.rank",
     )
@@ -279,7 +279,7 @@ pub async fn story(pool: &SqlitePool, id: StoryId) -> Result<StoryReport> {
             Ok(StoryMember {
                 article_id: ArticleId(r.id()),
                 cluster_id: ClusterId(r.get(1)?),
-                source: r.text(2)?,
+                source: RowAt::new(r.row, "sources", 7)?.text(2)?,
                 url: r.opt_text(3)?,
                 title: r.opt_text(4)?,
                 published: r.opt_text(5)?,

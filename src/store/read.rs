@@ -90,7 +90,8 @@ pub async fn resolve_cluster(pool: &SqlitePool, id: ClusterId) -> Result<Cluster
 /// The members of a cluster with their clean texts, canonical member first.
 pub async fn cluster_members(pool: &SqlitePool, id: ClusterId) -> Result<Vec<MemberText>> {
     let rows = sqlx::query(
-        "SELECT m.article_id, m.source, a.url, m.title, m.published, m.words, v.simhash, v.clean_text
+        "SELECT m.article_id, m.source, a.url, m.title, m.published, m.words, v.simhash, v.clean_text,
+                a.source_id
          FROM cluster_members m
          JOIN articles a ON a.article_id = m.article_id
          JOIN article_versions v ON v.version_id = a.latest_version_id
@@ -106,7 +107,7 @@ pub async fn cluster_members(pool: &SqlitePool, id: ClusterId) -> Result<Vec<Mem
             let r = RowAt::new(r, "articles", 0)?;
             Ok(MemberText {
                 article_id: ArticleId(r.id()),
-                source: r.text(1)?,
+                source: RowAt::new(r.row, "sources", 8)?.text(1)?,
                 url: r.opt_text(2)?,
                 title: r.opt_text(3)?,
                 published: r.opt_text(4)?,

@@ -12,7 +12,9 @@ use std::fmt;
 /// One row of a table or view, known by its key.
 #[derive(Clone)]
 pub struct RowAt<'r> {
-    row: &'r SqliteRow,
+    /// The row itself (a column from another table, like a joined name, is named by
+    /// `RowAt::new(at.row, "that table", its id column)`).
+    pub row: &'r SqliteRow,
     table: &'static str,
     key: Key,
 }

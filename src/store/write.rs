@@ -473,6 +473,7 @@ async fn story_members(
     let rows = sqlx::query(
         "WITH m AS (
              SELECT c.story_id, a.article_id, s.name, v.title, v.published, v.words, v.clean_text,
+                    a.source_id,
                     ROW_NUMBER() OVER (PARTITION BY a.cluster_id, a.source_id ORDER BY v.words DESC) AS rn
              FROM clusters c
              JOIN articles a ON a.cluster_id = c.cluster_id
@@ -482,7 +483,7 @@ async fn story_members(
          ), r AS (
              SELECT *, ROW_NUMBER() OVER (PARTITION BY story_id ORDER BY rn, words DESC, article_id) AS k FROM m
          )
-         SELECT story_id, article_id, name, title, published, words, clean_text
+         SELECT story_id, article_id, name, title, published, words, clean_text, source_id
          FROM r WHERE k <= ?2 ORDER BY story_id, k",
     )
     .bind(serde_json::to_string(stories).expect("integers serialize"))
@@ -496,7 +497,7 @@ async fn story_members(
         let r = RowAt::new(r, "articles", 1)?;
         let member = Member {
             article: ArticleId(r.id()),
-            source: r.text(2)?,
+            source: RowAt::new(r.row, "sources", 7)?.text(2)?,
             title: r.opt_text(3)?,
             published: r.opt_text(4)?,
             words: r.get(5)?,
