@@ -1,5 +1,6 @@
 //! `newsdedup eval`: ingest a labelled corpus and score the clusters (and stories) against it.
 
+use super::output::term;
 use anyhow::{Context, Result, bail};
 use newsdedup::config::Config;
 use newsdedup::eval::{PairScores, score};
@@ -269,10 +270,10 @@ pub async fn run(args: EvalArgs, config: Config, db_given: bool) -> Result<ExitC
             if !args.json {
                 print_scores(name, &s);
                 for m in &merged {
-                    println!("  wrongly together: {}", m.join(", "));
+                    println!("  wrongly together: {}", term(&m.join(", ")));
                 }
                 for m in &split {
-                    println!("  wrongly apart:    {}", m.join(", "));
+                    println!("  wrongly apart:    {}", term(&m.join(", ")));
                 }
             }
             run.insert(name.into(), serde_json::json!({"scores": s, "wrongly_together": merged, "wrongly_apart": split}));
@@ -281,8 +282,8 @@ pub async fn run(args: EvalArgs, config: Config, db_given: bool) -> Result<ExitC
             println!(
                 "{} documents rejected (first: {}: {})",
                 rejected.len(),
-                rejected[0].origin,
-                rejected[0].reason
+                term(&rejected[0].origin.to_string()),
+                term(&rejected[0].reason.to_string())
             );
         }
         per_order.push(serde_json::Value::Object(run));

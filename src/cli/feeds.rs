@@ -3,7 +3,7 @@
 //! Edits go straight to the database on their own short transactions, so they work while the
 //! daemon runs; the daemon picks them up at its next look at the schedule.
 
-use super::output::{shorten, table};
+use super::output::{shorten, table, term};
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
 use newsdedup::config::Config;
@@ -118,7 +118,7 @@ pub async fn run(args: FeedsArgs, config: Config) -> Result<ExitCode> {
             println!(
                 "{} feed {id}: {}",
                 if new { "added" } else { "updated" },
-                parsed
+                term(parsed.as_str())
             );
         }
         FeedsCommand::List { json } => {
@@ -168,7 +168,11 @@ pub async fn run(args: FeedsArgs, config: Config) -> Result<ExitCode> {
             let (list, repairs) = newsdedup::feeds::read_opml(&bytes)
                 .with_context(|| format!("{}", file.display()))?;
             if !repairs.is_empty() {
-                eprintln!("{}: read after repairs: {:?}", file.display(), repairs);
+                eprintln!(
+                    "{}: read after repairs: {}",
+                    file.display(),
+                    term(&format!("{repairs:?}"))
+                );
             }
             let (mut added, mut known, mut skipped) = (0, 0, 0);
             for f in list {
@@ -192,9 +196,9 @@ pub async fn run(args: FeedsArgs, config: Config) -> Result<ExitCode> {
                     }
                     _ => {
                         eprintln!(
-                            "{}: skipped {:?}: not an http(s) URL",
+                            "{}: skipped {}: not an http(s) URL",
                             file.display(),
-                            f.url
+                            term(&format!("{:?}", f.url))
                         );
                         skipped += 1;
                     }
@@ -219,17 +223,17 @@ pub async fn run(args: FeedsArgs, config: Config) -> Result<ExitCode> {
         FeedsCommand::Remove { feed } => {
             let f = lookup(&mut conn, &feed).await?;
             feeds::remove_feed(&mut conn, f.id).await?;
-            println!("removed feed {}: {}", f.id, f.url);
+            println!("removed feed {}: {}", f.id, term(&f.url));
         }
         FeedsCommand::Enable { feed } => {
             let f = lookup(&mut conn, &feed).await?;
             feeds::set_enabled(&mut conn, f.id, true).await?;
-            println!("enabled feed {}: {}", f.id, f.url);
+            println!("enabled feed {}: {}", f.id, term(&f.url));
         }
         FeedsCommand::Disable { feed } => {
             let f = lookup(&mut conn, &feed).await?;
             feeds::set_enabled(&mut conn, f.id, false).await?;
-            println!("disabled feed {}: {}", f.id, f.url);
+            println!("disabled feed {}: {}", f.id, term(&f.url));
         }
     }
     Ok(ExitCode::SUCCESS)
