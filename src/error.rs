@@ -22,6 +22,15 @@ pub enum Error {
         #[source]
         source: sqlx::Error,
     },
+    /// A stored value that cannot be read as its column's type, named by its row.
+    #[error("database: {row}: column {column}: {source}")]
+    Row {
+        /// The table (or view) and the row's id, e.g. `articles row 17`.
+        row: String,
+        column: String,
+        #[source]
+        source: sqlx::Error,
+    },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,

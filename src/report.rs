@@ -7,10 +7,10 @@ use crate::diff::{Edits, edits};
 use crate::document::{ArticleId, ClusterId, StoryId};
 use crate::error::DbContext;
 use crate::error::{Error, Result};
+use crate::store::rows::RowAt;
 use crate::store::{ClusterSummary, cluster_members, list_clusters, resolve_cluster};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::Row;
 use sqlx::SqlitePool;
 
 /// One member of a cluster as the report shows it.
@@ -128,19 +128,21 @@ pub async fn stories(
     .fetch_all(pool)
     .await
     .ctx("listing stories")?;
-    Ok(rows
-        .into_iter()
-        .map(|r| StorySummary {
-            story_id: StoryId(r.get(0)),
-            title: r.get(1),
-            size: r.get(2),
-            sources: r.get(3),
-            clusters: r.get(4),
-            first_published: r.get(5),
-            last_published: r.get(6),
-            canonical_article_id: ArticleId(r.get(7)),
+    rows.iter()
+        .map(|r| {
+            let r = RowAt::new(r, "story_summary", 0)?;
+            Ok(StorySummary {
+                story_id: StoryId(r.id()),
+                title: r.opt_text(1)?,
+                size: r.get(2)?,
+                sources: r.get(3)?,
+                clusters: r.get(4)?,
+                first_published: r.opt_text(5)?,
+                last_published: r.opt_text(6)?,
+                canonical_article_id: ArticleId(r.get(7)?),
+            })
         })
-        .collect())
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -249,7 +251,10 @@ async fn resolve_story(pool: &SqlitePool, id: StoryId) -> Result<StoryId> {
         .await
         .ctx("looking up a story")?;
     match row {
-        Some(r) => Ok(StoryId(r.get::<Option<i64>, _>(1).unwrap_or(r.get(0)))),
+        Some(r) => {
+            let r = RowAt::new(&r, "stories", 0)?;
+            Ok(StoryId(r.get::<Option<i64>>(1)?.unwrap_or(r.id())))
+        }
         None => Err(Error::NotFound(format!("no story {id}"))),
     }
 }
@@ -258,7 +263,7 @@ async fn resolve_story(pool: &SqlitePool, id: StoryId) -> Result<StoryId> {
 pub async fn story(pool: &SqlitePool, id: StoryId) -> Result<StoryReport> {
     let resolved = resolve_story(pool, id).await?;
     let rows = sqlx::query(
-        "SELECT m.article_id, m.cluster_id, m.source, a.url, m.title, m.published, m.words
+        "SELECT m.article_id, m.cluster_id, m.source, a.url, m.title, m.published, m.words, a.source_id
          FROM story_members m JOIN articles a ON a.article_id = m.article_id
          WHERE m.story_id = ? ORDER BY m.rank",
     )
@@ -267,24 +272,27 @@ pub async fn story(pool: &SqlitePool, id: StoryId) -> Result<StoryReport> {
     .await
     .ctx("reading story members")?;
     let members: Vec<StoryMember> = rows
-        .into_iter()
+        .iter()
         .enumerate()
-        .map(|(i, r)| StoryMember {
-            article_id: ArticleId(r.get(0)),
-            cluster_id: ClusterId(r.get(1)),
-            source: r.get(2),
-            url: r.get(3),
-            title: r.get(4),
-            published: r.get(5),
-            words: r.get(6),
-            canonical: i == 0,
+        .map(|(i, r)| {
+            let r = RowAt::new(r, "story_members", 0)?;
+            Ok(StoryMember {
+                article_id: ArticleId(r.id()),
+                cluster_id: ClusterId(r.get(1)?),
+                source: RowAt::new(r.row, "sources", 7)?.text(2)?,
+                url: r.opt_text(3)?,
+                title: r.opt_text(4)?,
+                published: r.opt_text(5)?,
+                words: r.get(6)?,
+                canonical: i == 0,
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let Some(canon) = members.first().cloned() else {
         return Err(Error::NotFound(format!("story {id} has no articles")));
     };
     let facts = sqlx::query(
-        "SELECT kind, subject, source, value, detail FROM story_facts WHERE story_id = ? ORDER BY rowid",
+        "SELECT rowid, kind, subject, source, value, detail FROM story_facts WHERE story_id = ? ORDER BY rowid",
     )
     .bind(resolved.0)
     .fetch_all(pool)
@@ -295,14 +303,15 @@ pub async fn story(pool: &SqlitePool, id: StoryId) -> Result<StoryReport> {
     let mut names: Vec<NameVariants> = Vec::new();
     let mut quotes = Vec::new();
     let mut unique = Vec::new();
-    for r in facts {
-        let (kind, subject, source, value, detail): (
-            String,
-            String,
-            Option<String>,
-            String,
-            String,
-        ) = (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
+    for r in &facts {
+        let r = RowAt::new(r, "story_facts", 0)?;
+        let (kind, subject, source, value, detail) = (
+            r.text(1)?,
+            r.text(2)?,
+            r.opt_text(3)?,
+            r.text(4)?,
+            r.text(5)?,
+        );
         let source = source.unwrap_or_default();
         match kind.as_str() {
             "figure" => match figures

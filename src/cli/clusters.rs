@@ -1,6 +1,6 @@
 //! `newsdedup clusters` and `newsdedup cluster ID`.
 
-use super::output::{parse_since, shorten, table};
+use super::output::{parse_since, shorten, table, term};
 use anyhow::Result;
 use newsdedup::config::Config;
 use newsdedup::diff::Edits;
@@ -59,8 +59,8 @@ pub async fn list(args: ClustersArgs, config: Config) -> Result<ExitCode> {
             r.cluster_id.to_string(),
             r.size.to_string(),
             r.sources.to_string(),
-            r.first_published.unwrap_or_default(),
-            r.last_published.unwrap_or_default(),
+            shorten(r.first_published.as_deref().unwrap_or_default(), 40),
+            shorten(r.last_published.as_deref().unwrap_or_default(), 40),
             shorten(r.canonical_title.as_deref().unwrap_or("(untitled)"), 70),
         ]);
     }
@@ -81,9 +81,9 @@ fn print_edits(e: &Edits) {
             .words
             .iter()
             .map(|w| match (w.removed.is_empty(), w.inserted.is_empty()) {
-                (true, _) => format!("+[{}]", w.inserted),
-                (_, true) => format!("-[{}]", w.removed),
-                _ => format!("[{}] → [{}]", w.removed, w.inserted),
+                (true, _) => format!("+[{}]", term(&w.inserted)),
+                (_, true) => format!("-[{}]", term(&w.removed)),
+                _ => format!("[{}] → [{}]", term(&w.removed), term(&w.inserted)),
             })
             .collect();
         println!("    changed: {}", words.join(", "));
@@ -123,7 +123,7 @@ pub async fn show(args: ClusterArgs, config: Config) -> Result<ExitCode> {
         t.add_row(vec![
             format!("{}{}", m.article_id, if m.canonical { " *" } else { "" }),
             shorten(&m.source, 24),
-            m.published.clone().unwrap_or_default(),
+            shorten(m.published.as_deref().unwrap_or_default(), 40),
             m.words.to_string(),
             m.distance.to_string(),
             shorten(m.title.as_deref().unwrap_or("(untitled)"), 60),
@@ -134,7 +134,9 @@ pub async fn show(args: ClusterArgs, config: Config) -> Result<ExitCode> {
     for m in r.members.iter().filter(|m| !m.canonical) {
         println!(
             "\narticle {} ({}) against the canonical {}:",
-            m.article_id, m.source, r.canonical_article_id
+            m.article_id,
+            term(&m.source),
+            r.canonical_article_id
         );
         if let Some(e) = &m.edits {
             print_edits(e);

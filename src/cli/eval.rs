@@ -1,13 +1,14 @@
 //! `newsdedup eval`: ingest a labelled corpus and score the clusters (and stories) against it.
 
+use super::output::term;
 use anyhow::{Context, Result, bail};
 use newsdedup::config::Config;
 use newsdedup::eval::{PairScores, score};
 use newsdedup::ingest::ReadOptions;
 use newsdedup::pipeline::{Pipeline, ingest_paths};
+use newsdedup::store::rows::RowAt;
 use newsdedup::store::{Store, StoreOptions};
 use serde_json::Value;
-use sqlx::Row;
 use std::collections::HashMap;
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -87,15 +88,17 @@ async fn run_once(
     )
     .await?;
     let pool = pipeline.readers().clone();
-    let rows = sqlx::query("SELECT external_id, cluster_id, story_id FROM article_clusters")
-        .fetch_all(&pool)
-        .await?;
+    let rows =
+        sqlx::query("SELECT article_id, external_id, cluster_id, story_id FROM article_clusters")
+            .fetch_all(&pool)
+            .await?;
     let mut clusters = HashMap::new();
     let mut stories = HashMap::new();
-    for r in rows {
-        let id: String = r.get(0);
-        clusters.insert(id.clone(), r.get::<i64, _>(1));
-        stories.insert(id, r.get::<i64, _>(2));
+    for r in &rows {
+        let r = RowAt::new(r, "article_clusters", 0)?;
+        let id = r.text(1)?;
+        clusters.insert(id.clone(), r.get::<i64>(2)?);
+        stories.insert(id, r.get::<i64>(3)?);
     }
     pipeline.close().await?;
     Ok(((clusters, stories), summary.rejected))
@@ -267,10 +270,10 @@ pub async fn run(args: EvalArgs, config: Config, db_given: bool) -> Result<ExitC
             if !args.json {
                 print_scores(name, &s);
                 for m in &merged {
-                    println!("  wrongly together: {}", m.join(", "));
+                    println!("  wrongly together: {}", term(&m.join(", ")));
                 }
                 for m in &split {
-                    println!("  wrongly apart:    {}", m.join(", "));
+                    println!("  wrongly apart:    {}", term(&m.join(", ")));
                 }
             }
             run.insert(name.into(), serde_json::json!({"scores": s, "wrongly_together": merged, "wrongly_apart": split}));
@@ -279,8 +282,8 @@ pub async fn run(args: EvalArgs, config: Config, db_given: bool) -> Result<ExitC
             println!(
                 "{} documents rejected (first: {}: {})",
                 rejected.len(),
-                rejected[0].origin,
-                rejected[0].reason
+                term(&rejected[0].origin.to_string()),
+                term(&rejected[0].reason.to_string())
             );
         }
         per_order.push(serde_json::Value::Object(run));

@@ -3,7 +3,7 @@
 //! Edits go straight to the database on their own short transactions, so they work while the
 //! daemon runs; the daemon picks them up at its next look at the schedule.
 
-use super::output::{shorten, table};
+use super::output::{shorten, table, term};
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
 use newsdedup::config::Config;
@@ -54,12 +54,20 @@ enum FeedsCommand {
     Export,
 }
 
+/// The longest interval `feeds add --interval` takes: a year.
+const MAX_INTERVAL_SECS: u64 = 365 * 24 * 3600;
+
 /// Parses "90s", "15m", "2h", "1d" (anything humantime reads) into seconds.
 pub fn parse_interval(s: &str) -> Result<i64> {
     let d = humantime::parse_duration(s)
         .with_context(|| format!("interval {s:?}: expected a duration like 15m or 2h"))?;
     if d.as_secs() < 60 {
         bail!("interval {s:?}: at least one minute");
+    }
+    // The schedule clamps intervals to [schedule] max_interval_secs anyway; past a year a
+    // value is a mistake (and past ~292 billion years it no longer fits the stored seconds).
+    if d.as_secs() > MAX_INTERVAL_SECS {
+        bail!("interval {s:?}: at most 365 days");
     }
     Ok(d.as_secs() as i64)
 }
@@ -110,7 +118,7 @@ pub async fn run(args: FeedsArgs, config: Config) -> Result<ExitCode> {
             println!(
                 "{} feed {id}: {}",
                 if new { "added" } else { "updated" },
-                parsed
+                term(parsed.as_str())
             );
         }
         FeedsCommand::List { json } => {
@@ -160,7 +168,11 @@ pub async fn run(args: FeedsArgs, config: Config) -> Result<ExitCode> {
             let (list, repairs) = newsdedup::feeds::read_opml(&bytes, &config.limits)
                 .with_context(|| format!("{}", file.display()))?;
             if !repairs.is_empty() {
-                eprintln!("{}: read after repairs: {:?}", file.display(), repairs);
+                eprintln!(
+                    "{}: read after repairs: {}",
+                    file.display(),
+                    term(&format!("{repairs:?}"))
+                );
             }
             let (mut added, mut known, mut skipped) = (0, 0, 0);
             for f in list {
@@ -184,9 +196,9 @@ pub async fn run(args: FeedsArgs, config: Config) -> Result<ExitCode> {
                     }
                     _ => {
                         eprintln!(
-                            "{}: skipped {:?}: not an http(s) URL",
+                            "{}: skipped {}: not an http(s) URL",
                             file.display(),
-                            f.url
+                            term(&format!("{:?}", f.url))
                         );
                         skipped += 1;
                     }
@@ -211,17 +223,17 @@ pub async fn run(args: FeedsArgs, config: Config) -> Result<ExitCode> {
         FeedsCommand::Remove { feed } => {
             let f = lookup(&mut conn, &feed).await?;
             feeds::remove_feed(&mut conn, f.id).await?;
-            println!("removed feed {}: {}", f.id, f.url);
+            println!("removed feed {}: {}", f.id, term(&f.url));
         }
         FeedsCommand::Enable { feed } => {
             let f = lookup(&mut conn, &feed).await?;
             feeds::set_enabled(&mut conn, f.id, true).await?;
-            println!("enabled feed {}: {}", f.id, f.url);
+            println!("enabled feed {}: {}", f.id, term(&f.url));
         }
         FeedsCommand::Disable { feed } => {
             let f = lookup(&mut conn, &feed).await?;
             feeds::set_enabled(&mut conn, f.id, false).await?;
-            println!("disabled feed {}: {}", f.id, f.url);
+            println!("disabled feed {}: {}", f.id, term(&f.url));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -231,4 +243,18 @@ async fn lookup(conn: &mut sqlx::SqliteConnection, key: &str) -> Result<FeedRow>
     feeds::find_feed(conn, key)
         .await?
         .with_context(|| format!("no feed {key:?} (see `newsdedup feeds list`)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_beyond_a_year_are_errors_naming_the_value() {
+        assert_eq!(parse_interval("2h").unwrap(), 7200);
+        for s in ["2y", "300000000000y"] {
+            let e = parse_interval(s).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("interval {s:?}")), "{e}");
+        }
+    }
 }

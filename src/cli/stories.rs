@@ -1,6 +1,6 @@
 //! `newsdedup stories` and `newsdedup story ID`.
 
-use super::output::{parse_since, shorten, table};
+use super::output::{parse_since, shorten, table, term};
 use anyhow::Result;
 use newsdedup::config::Config;
 use newsdedup::document::StoryId;
@@ -63,8 +63,8 @@ pub async fn list(args: StoriesArgs, config: Config) -> Result<ExitCode> {
             r.sources.to_string(),
             r.size.to_string(),
             r.clusters.to_string(),
-            r.first_published.unwrap_or_default(),
-            r.last_published.unwrap_or_default(),
+            shorten(r.first_published.as_deref().unwrap_or_default(), 40),
+            shorten(r.last_published.as_deref().unwrap_or_default(), 40),
             shorten(r.title.as_deref().unwrap_or("(untitled)"), 70),
         ]);
     }
@@ -78,9 +78,9 @@ fn reported(values: &[Reported]) -> String {
         .map(|v| {
             format!(
                 "{} — {} ({})",
-                v.value,
+                term(&v.value),
                 plural(v.sources.len(), "source"),
-                v.sources.join(", ")
+                term(&v.sources.join(", "))
             )
         })
         .collect::<Vec<_>>()
@@ -106,7 +106,7 @@ pub async fn show(args: StoryArgs, config: Config) -> Result<ExitCode> {
         r.story_id,
         plural(r.size, "article"),
         plural(r.sources, "source"),
-        r.title.as_deref().unwrap_or("(untitled)")
+        term(r.title.as_deref().unwrap_or("(untitled)"))
     );
     let mut t = table(&[
         "article",
@@ -120,7 +120,7 @@ pub async fn show(args: StoryArgs, config: Config) -> Result<ExitCode> {
         t.add_row(vec![
             format!("{}{}", m.article_id, if m.canonical { " *" } else { "" }),
             shorten(&m.source, 28),
-            m.published.clone().unwrap_or_default(),
+            shorten(m.published.as_deref().unwrap_or_default(), 40),
             m.words.to_string(),
             m.cluster_id.to_string(),
             shorten(m.title.as_deref().unwrap_or("(untitled)"), 60),
@@ -132,7 +132,7 @@ pub async fn show(args: StoryArgs, config: Config) -> Result<ExitCode> {
     if !r.conflicts.is_empty() {
         println!("\nWhere the sources disagree:");
         for c in &r.conflicts {
-            println!("  {}: {}", c.subject, reported(&c.values));
+            println!("  {}: {}", term(&c.subject), reported(&c.values));
         }
     }
     let shared: Vec<_> = r.figures.iter().filter(|f| f.sources.len() >= 2).collect();
@@ -141,10 +141,10 @@ pub async fn show(args: StoryArgs, config: Config) -> Result<ExitCode> {
         for f in shared {
             println!(
                 "  {} {} — {} ({})",
-                f.value,
-                f.subject,
+                term(&f.value),
+                term(&f.subject),
                 plural(f.sources.len(), "source"),
-                f.sources.join(", ")
+                term(&f.sources.join(", "))
             );
         }
     }
@@ -152,13 +152,18 @@ pub async fn show(args: StoryArgs, config: Config) -> Result<ExitCode> {
     if !single.is_empty() {
         println!("\nFigures only one source reports:");
         for f in single {
-            println!("  {} {} — {}", f.value, f.subject, f.sources[0]);
+            println!(
+                "  {} {} — {}",
+                term(&f.value),
+                term(&f.subject),
+                term(&f.sources[0])
+            );
         }
     }
     if !r.names.is_empty() {
         println!("\nNames spelled differently:");
         for n in &r.names {
-            println!("  {}: {}", n.name, reported(&n.spellings));
+            println!("  {}: {}", term(&n.name), reported(&n.spellings));
         }
     }
     if !r.quotes.is_empty() {
@@ -166,9 +171,9 @@ pub async fn show(args: StoryArgs, config: Config) -> Result<ExitCode> {
         for q in &r.quotes {
             println!(
                 "  {}: \"{}\" ({})",
-                q.source,
+                term(&q.source),
                 shorten(&q.text, 120),
-                q.detail
+                term(&q.detail)
             );
         }
     }
@@ -181,7 +186,7 @@ pub async fn show(args: StoryArgs, config: Config) -> Result<ExitCode> {
         sources.dedup();
         for s in sources {
             let all: Vec<_> = r.unique.iter().filter(|u| u.source == s).collect();
-            println!("  {s} ({}):", plural(all.len(), "sentence"));
+            println!("  {} ({}):", term(s), plural(all.len(), "sentence"));
             for u in all.iter().take(args.unique) {
                 println!("    - {}", shorten(&u.text, 150));
             }

@@ -295,13 +295,13 @@ impl Pipeline {
     /// Opens the pipeline on a store, rebuilding the in-memory state from it.
     pub async fn open(mut store: Store, config: Config) -> Result<Pipeline> {
         let counters = store.counters().await?;
-        let sources: HashMap<String, SourceId> = store
-            .sources()
-            .await?
+        let stored_sources = store.sources().await?;
+        // From every id: two names read lossily may be one string, and keep one id in the map.
+        let next_source = stored_sources.iter().map(|s| s.0.0).max().unwrap_or(0) + 1;
+        let sources: HashMap<String, SourceId> = stored_sources
             .into_iter()
             .map(|(id, name)| (name, id))
             .collect();
-        let next_source = sources.values().map(|s| s.0).max().unwrap_or(0) + 1;
         let mut clusterer = Clusterer::new(config.cluster.clone());
         clusterer.reserve_cluster_ids(counters.max_cluster);
         let mut learned = LearnedBoilerplate::new(
@@ -320,14 +320,16 @@ impl Pipeline {
         for (c, s) in cluster_story.iter() {
             story_clusters.push(s, c);
         }
-        store
+        let left_out = store
             .for_each_stored(|a| {
-                learned.record(a.source, &a.line_hashes);
-                clusterer.restore(a.article, a.cluster, &a.fingerprint);
-                if let (Some(f), Some(v)) = (&a.story_features, a.story_vector) {
-                    storyteller.record_features(f);
-                    let story = cluster_story.get(a.cluster).unwrap_or(StoryId(a.cluster.0));
-                    storyteller.restore(a.article, story, a.published, &v);
+                if let Some(ix) = a.index {
+                    learned.record(a.source, &ix.line_hashes);
+                    clusterer.restore(a.article, a.cluster, &ix.fingerprint);
+                    if let (Some(f), Some(v)) = (&ix.story_features, ix.story_vector) {
+                        storyteller.record_features(f);
+                        let story = cluster_story.get(a.cluster).unwrap_or(StoryId(a.cluster.0));
+                        storyteller.restore(a.article, story, ix.published, &v);
+                    }
                 }
                 known.insert(
                     xxh3_64(a.identity.as_bytes()),
@@ -339,6 +341,12 @@ impl Pipeline {
                 );
             })
             .await?;
+        if left_out > 0 {
+            tracing::error!(
+                articles = left_out,
+                "stored articles left out of the pipeline's state (each logged above)"
+            );
+        }
         // Older versions' content hashes, so an export holding several versions of one URL adds
         // nothing when it is ingested again.
         let mut older: HashMap<u64, Vec<u64>> = HashMap::new();

@@ -5,11 +5,12 @@
 //! (committed by the writer in the same transaction as the articles they produced). Out:
 //! [`FeedRow`]s, the feeds due for a poll, and each feed's known entries.
 
+use super::rows::RowAt;
 use crate::document::{ArticleId, FeedId};
 use crate::error::{DbContext, Error, Result};
 use crate::schedule::{FeedHints, FeedSchedule};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 
 /// When to fetch the article page for a feed's entries (issue 5's full-text policy).
@@ -95,13 +96,23 @@ impl FeedRow {
     /// The schedule state of the feed.
     pub fn schedule(&self) -> FeedSchedule {
         FeedSchedule {
-            fixed_interval: self.interval_secs.map(Duration::seconds),
-            publish_interval: self.publish_interval_secs.map(Duration::seconds),
+            fixed_interval: self.interval_secs.map(stored_seconds),
+            publish_interval: self.publish_interval_secs.map(stored_seconds),
             hints: self.hints.clone(),
             failures: self.failures.max(0) as u32,
             failing_since: self.failing_since,
         }
     }
+}
+
+/// A stored count of seconds as a duration; one beyond chrono's range (a hand-edited row) is
+/// taken as the longest (or most negative) duration, which the schedule clamps.
+fn stored_seconds(secs: i64) -> Duration {
+    Duration::try_seconds(secs).unwrap_or(if secs < 0 {
+        Duration::MIN
+    } else {
+        Duration::MAX
+    })
 }
 
 pub(crate) fn sql_time(t: DateTime<Utc>) -> String {
@@ -115,46 +126,54 @@ fn parse_time(s: Option<String>) -> Option<DateTime<Utc>> {
 
 const FEED_COLUMNS: &str = "feed_id, url, name, title, site_url, enabled, interval_secs, full_text, from_config, etag, last_modified, next_poll_at, last_poll_at, last_success_at, last_status, last_outcome, last_error, last_error_at, failures, failing_since, disabled_reason, hints, publish_interval_secs, entries_seen, articles";
 
-fn feed_from_row(r: &sqlx::sqlite::SqliteRow) -> FeedRow {
-    FeedRow {
-        id: FeedId(r.get(0)),
-        url: r.get(1),
-        name: r.get(2),
-        title: r.get(3),
-        site_url: r.get(4),
-        enabled: r.get::<i64, _>(5) != 0,
-        interval_secs: r.get(6),
-        full_text: FullTextPolicy::parse(&r.get::<String, _>(7)).unwrap_or_default(),
-        from_config: r.get::<i64, _>(8) != 0,
-        etag: r.get(9),
-        last_modified: r.get(10),
-        next_poll_at: parse_time(r.get(11)),
-        last_poll_at: parse_time(r.get(12)),
-        last_success_at: parse_time(r.get(13)),
-        last_status: r.get(14),
-        last_outcome: r.get(15),
-        last_error: r.get(16),
-        last_error_at: parse_time(r.get(17)),
-        failures: r.get(18),
-        failing_since: parse_time(r.get(19)),
-        disabled_reason: r.get(20),
+fn feed_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<FeedRow> {
+    let r = RowAt::new(r, "feeds", 0)?;
+    Ok(FeedRow {
+        id: FeedId(r.id()),
+        url: r.text(1)?,
+        name: r.opt_text(2)?,
+        title: r.opt_text(3)?,
+        site_url: r.opt_text(4)?,
+        enabled: r.get::<i64>(5)? != 0,
+        interval_secs: r.get(6)?,
+        full_text: FullTextPolicy::parse(&r.text(7)?).unwrap_or_default(),
+        from_config: r.get::<i64>(8)? != 0,
+        etag: r.opt_text(9)?,
+        last_modified: r.opt_text(10)?,
+        next_poll_at: parse_time(r.opt_text(11)?),
+        last_poll_at: parse_time(r.opt_text(12)?),
+        last_success_at: parse_time(r.opt_text(13)?),
+        last_status: r.get(14)?,
+        last_outcome: r.opt_text(15)?,
+        last_error: r.opt_text(16)?,
+        last_error_at: parse_time(r.opt_text(17)?),
+        failures: r.get(18)?,
+        failing_since: parse_time(r.opt_text(19)?),
+        disabled_reason: r.opt_text(20)?,
         hints: r
-            .get::<Option<String>, _>(21)
+            .opt_text(21)?
             .and_then(|h| serde_json::from_str(&h).ok())
             .unwrap_or_default(),
-        publish_interval_secs: r.get(22),
-        entries_seen: r.get(23),
-        articles: r.get(24),
-    }
+        publish_interval_secs: r.get(22)?,
+        entries_seen: r.get(23)?,
+        articles: r.get(24)?,
+    })
+}
+
+/// A feed row, or `None` (with an error naming the row) when it cannot be read: one damaged row
+/// leaves out that feed, not every feed.
+fn feed_or_skip(r: &sqlx::sqlite::SqliteRow) -> Result<Option<FeedRow>> {
+    Ok(feed_from_row(r)
+        .inspect_err(|e| tracing::error!("{e}; the feed is left out"))
+        .ok())
 }
 
 /// Every feed, by id.
 pub async fn list_feeds(pool: &SqlitePool) -> Result<Vec<FeedRow>> {
     let sql = format!("SELECT {FEED_COLUMNS} FROM feeds ORDER BY feed_id");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(pool);
-    super::map_rows(rows, feed_from_row)
-        .await
-        .ctx("reading feeds")
+    let feeds = super::map_rows(rows, "reading feeds", feed_or_skip).await?;
+    Ok(feeds.into_iter().flatten().collect())
 }
 
 /// The enabled feeds due for a poll at `now`, most overdue first.
@@ -168,9 +187,8 @@ pub async fn due_feeds(pool: &SqlitePool, now: DateTime<Utc>, limit: i64) -> Res
         .bind(sql_time(now))
         .bind(limit)
         .fetch(pool);
-    super::map_rows(rows, feed_from_row)
-        .await
-        .ctx("reading due feeds")
+    let feeds = super::map_rows(rows, "reading due feeds", feed_or_skip).await?;
+    Ok(feeds.into_iter().flatten().collect())
 }
 
 /// The soonest scheduled poll of an enabled feed.
@@ -195,7 +213,7 @@ pub async fn find_feed(conn: &mut SqliteConnection, key: &str) -> Result<Option<
         .fetch_optional(&mut *conn)
         .await
         .ctx("finding a feed")?;
-    Ok(row.as_ref().map(feed_from_row))
+    row.as_ref().map(feed_from_row).transpose()
 }
 
 /// A feed to add.
@@ -276,10 +294,12 @@ pub async fn feed_entries(pool: &SqlitePool, id: FeedId) -> Result<HashMap<Strin
         .fetch_all(pool)
         .await
         .ctx("reading feed entries")?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.get(0), r.get::<i64, _>(1) as u64))
-        .collect())
+    rows.iter()
+        .map(|r| {
+            let r = RowAt::keyed(r, "feed_entries", 0)?;
+            Ok((r.text(0)?, r.get::<i64>(1)? as u64))
+        })
+        .collect()
 }
 
 /// Hosts that asked us to wait, and until when (only those still in the future).
@@ -292,10 +312,14 @@ pub async fn host_backoffs(
         .fetch_all(pool)
         .await
         .ctx("reading host back-offs")?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| Some((r.get(0), parse_time(r.get(1))?)))
-        .collect())
+    let mut out = Vec::new();
+    for r in &rows {
+        let r = RowAt::keyed(r, "host_backoff", 0)?;
+        if let Some(t) = parse_time(r.opt_text(1)?) {
+            out.push((r.text(0)?, t));
+        }
+    }
+    Ok(out)
 }
 
 /// What a poll changes of its feed.

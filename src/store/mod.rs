@@ -11,6 +11,7 @@
 pub mod feeds;
 pub mod pages;
 mod read;
+pub mod rows;
 mod write;
 
 pub use read::*;
@@ -94,16 +95,19 @@ pub(crate) fn connect_options(path: &Path) -> Result<SqliteConnectOptions> {
 const PAGE_SIZE: u32 = 16 * 1024;
 
 /// Maps a query's rows one at a time as they arrive. sqlx's `fetch_all` holds every row, each
-/// value copied, until the last arrives: reading 10,000 feeds that way held ~30 MB at once.
+/// value copied, until the last arrives: reading 10,000 feeds that way held ~30 MB at once. A
+/// row `f` cannot read ends the scan with `f`'s error (which names the row).
 pub(crate) async fn map_rows<T>(
     rows: impl futures_util::Stream<Item = std::result::Result<sqlx::sqlite::SqliteRow, sqlx::Error>>,
-    mut f: impl FnMut(&sqlx::sqlite::SqliteRow) -> T,
-) -> std::result::Result<Vec<T>, sqlx::Error> {
+    context: &'static str,
+    mut f: impl FnMut(&sqlx::sqlite::SqliteRow) -> Result<T>,
+) -> Result<Vec<T>> {
+    use crate::error::DbContext;
     use futures_util::TryStreamExt;
     let mut rows = std::pin::pin!(rows);
     let mut out = Vec::new();
-    while let Some(row) = rows.try_next().await? {
-        out.push(f(&row));
+    while let Some(row) = rows.try_next().await.ctx(context)? {
+        out.push(f(&row)?);
     }
     Ok(out)
 }
@@ -117,10 +121,46 @@ fn reader_options(opts: SqliteConnectOptions) -> SqliteConnectOptions {
     opts.read_only(true)
 }
 
-/// Takes the database's writer lock (an advisory lock on `<db>.writer-lock`, released when the
-/// process ends, however it ends), or says which database another process is writing.
+/// The database file's own path, symlinks and `..` resolved: two paths to one file (a symlink,
+/// a relative and an absolute path) name one lock. A file not created yet is found by its folder.
+fn canonical_db_path(path: &Path) -> Result<PathBuf> {
+    let io = |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut p = path.to_owned();
+    // Symlinks to a file not created yet are followed to the file they will be (as far as the
+    // system follows them: 40 links).
+    for _ in 0..40 {
+        if let Ok(c) = std::fs::canonicalize(&p) {
+            return Ok(c);
+        }
+        match std::fs::read_link(&p) {
+            Ok(target) => p = p.parent().unwrap_or(Path::new("")).join(target),
+            Err(_) => {
+                let name = p.file_name().ok_or_else(|| {
+                    io(std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        "not a file name",
+                    ))
+                })?;
+                let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
+                let dir = std::fs::canonicalize(dir.unwrap_or(Path::new("."))).map_err(io)?;
+                return Ok(dir.join(name));
+            }
+        }
+    }
+    Err(io(std::io::Error::other(
+        "too many levels of symbolic links",
+    )))
+}
+
+/// Takes the database's writer lock (an advisory lock on `<db>.writer-lock` beside the database
+/// file, symlinks resolved, released when the process ends, however it ends), or says which
+/// database another process is writing.
 fn lock_writer(path: &Path) -> Result<std::fs::File> {
-    let mut name = path.as_os_str().to_owned();
+    let canonical = canonical_db_path(path)?;
+    let mut name = canonical.as_os_str().to_owned();
     name.push(".writer-lock");
     let lock_path = PathBuf::from(name);
     let file = std::fs::OpenOptions::new()
@@ -231,5 +271,32 @@ impl Store {
             context: "closing",
             source,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn paths_to_one_database_file_take_one_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("news.db");
+        let link = dir.path().join("link.db");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        // The file does not exist yet: the link leads to the file it will be.
+        let canonical = canonical_db_path(&real).unwrap();
+        assert_eq!(canonical_db_path(&link).unwrap(), canonical);
+        std::fs::write(&real, b"").unwrap();
+        assert_eq!(canonical_db_path(&link).unwrap(), canonical);
+        let lock = lock_writer(&real).unwrap();
+        let e = lock_writer(&link).unwrap_err().to_string();
+        assert!(
+            e.contains("being written by another newsdedup process"),
+            "{e}"
+        );
+        drop(lock);
+        lock_writer(&link).unwrap();
     }
 }

@@ -7,10 +7,11 @@
 //! article's last good extraction.
 
 use super::feeds::sql_time;
+use super::rows::RowAt;
 use crate::document::{ArticleId, FeedId};
 use crate::error::{DbContext, Result};
 use chrono::{DateTime, Utc};
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{SqliteConnection, SqlitePool};
 
 /// An entry waiting for its page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -211,25 +212,27 @@ pub async fn due_pages(
     .fetch_all(pool)
     .await
     .ctx("reading the page queue")?;
-    Ok(rows
-        .into_iter()
-        .map(|r| QueuedPage {
-            feed: FeedId(r.get(0)),
-            key: r.get(1),
-            url: r.get(2),
-            content_hash: r.get::<i64, _>(3) as u64,
-            source: r.get(4),
-            title: r.get(5),
-            published: r
-                .get::<Option<String>, _>(6)
-                .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
-                .map(|t| t.with_timezone(&Utc)),
-            feed_html: r.get(7),
-            reason: r.get(8),
-            attempts: r.get::<i64, _>(9).max(0) as u32,
-            feed_url: r.get(10),
+    rows.iter()
+        .map(|r| {
+            let r = RowAt::keyed(r, "page_queue", 1)?;
+            Ok(QueuedPage {
+                feed: FeedId(r.get(0)?),
+                key: r.text(1)?,
+                url: r.text(2)?,
+                content_hash: r.get::<i64>(3)? as u64,
+                source: r.text(4)?,
+                title: r.opt_text(5)?,
+                published: r
+                    .opt_text(6)?
+                    .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+                    .map(|t| t.with_timezone(&Utc)),
+                feed_html: r.text(7)?,
+                reason: r.text(8)?,
+                attempts: r.get::<i64>(9)?.max(0) as u32,
+                feed_url: r.opt_text(10)?,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// A feed's entries waiting for their page, with their content hashes.
@@ -242,10 +245,12 @@ pub async fn queued_entries(
         .fetch_all(pool)
         .await
         .ctx("reading a feed's queued pages")?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.get(0), r.get::<i64, _>(1) as u64))
-        .collect())
+    rows.iter()
+        .map(|r| {
+            let r = RowAt::keyed(r, "page_queue", 0)?;
+            Ok((r.text(0)?, r.get::<i64>(1)? as u64))
+        })
+        .collect()
 }
 
 /// Entries of the queue, waiting or not.
@@ -254,7 +259,7 @@ pub async fn queued_pages(pool: &SqlitePool) -> Result<i64> {
         .fetch_one(pool)
         .await
         .ctx("counting the page queue")
-        .map(|r| r.get(0))
+        .and_then(|r| RowAt::whole(&r, "the page queue's count").get(0))
 }
 
 /// The article stored under `identity` and the word count of its last good page extraction,
@@ -273,5 +278,9 @@ pub async fn last_extraction(
     .fetch_optional(pool)
     .await
     .ctx("reading an article's last extraction")?;
-    Ok(row.map(|r| (ArticleId(r.get(0)), r.get::<Option<i64>, _>(1).unwrap_or(0))))
+    row.map(|r| {
+        let r = RowAt::new(&r, "articles", 0)?;
+        Ok((ArticleId(r.id()), r.get::<Option<i64>>(1)?.unwrap_or(0)))
+    })
+    .transpose()
 }

@@ -1,12 +1,13 @@
 //! Reading: the cluster listings and details the CLI shows. Every query here goes through the
 //! documented views, so what `newsdedup` prints is what a newsroom's own SQL sees.
 
+use super::rows::RowAt;
 use crate::document::{ArticleId, ClusterId};
 use crate::error::{DbContext, Error, Result};
 use crate::fingerprint::Simhash;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::{Row, SqlitePool};
+use sqlx::SqlitePool;
 
 /// One row of `cluster_summary`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -54,18 +55,20 @@ pub async fn list_clusters(
     .fetch_all(pool)
     .await
     .ctx("listing clusters")?;
-    Ok(rows
-        .into_iter()
-        .map(|r| ClusterSummary {
-            cluster_id: ClusterId(r.get(0)),
-            size: r.get(1),
-            sources: r.get(2),
-            first_published: r.get(3),
-            last_published: r.get(4),
-            canonical_article_id: ArticleId(r.get(5)),
-            canonical_title: r.get(6),
+    rows.iter()
+        .map(|r| {
+            let r = RowAt::new(r, "cluster_summary", 0)?;
+            Ok(ClusterSummary {
+                cluster_id: ClusterId(r.id()),
+                size: r.get(1)?,
+                sources: r.get(2)?,
+                first_published: r.opt_text(3)?,
+                last_published: r.opt_text(4)?,
+                canonical_article_id: ArticleId(r.get(5)?),
+                canonical_title: r.opt_text(6)?,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Follows recorded merges from a cluster id to the cluster that holds its articles now.
@@ -77,14 +80,18 @@ pub async fn resolve_cluster(pool: &SqlitePool, id: ClusterId) -> Result<Cluster
         .ctx("looking up a cluster")?;
     match row {
         None => Err(Error::NotFound(format!("no cluster {id}"))),
-        Some(r) => Ok(ClusterId(r.get::<Option<i64>, _>(1).unwrap_or(r.get(0)))),
+        Some(r) => {
+            let r = RowAt::new(&r, "clusters", 0)?;
+            Ok(ClusterId(r.get::<Option<i64>>(1)?.unwrap_or(r.id())))
+        }
     }
 }
 
 /// The members of a cluster with their clean texts, canonical member first.
 pub async fn cluster_members(pool: &SqlitePool, id: ClusterId) -> Result<Vec<MemberText>> {
     let rows = sqlx::query(
-        "SELECT m.article_id, m.source, a.url, m.title, m.published, m.words, v.simhash, v.clean_text
+        "SELECT m.article_id, m.source, a.url, m.title, m.published, m.words, v.simhash, v.clean_text,
+                a.source_id
          FROM cluster_members m
          JOIN articles a ON a.article_id = m.article_id
          JOIN article_versions v ON v.version_id = a.latest_version_id
@@ -95,17 +102,19 @@ pub async fn cluster_members(pool: &SqlitePool, id: ClusterId) -> Result<Vec<Mem
     .fetch_all(pool)
     .await
     .ctx("reading cluster members")?;
-    Ok(rows
-        .into_iter()
-        .map(|r| MemberText {
-            article_id: ArticleId(r.get(0)),
-            source: r.get(1),
-            url: r.get(2),
-            title: r.get(3),
-            published: r.get(4),
-            words: r.get(5),
-            simhash: Simhash::from_sql(r.get(6)),
-            clean_text: r.get(7),
+    rows.iter()
+        .map(|r| {
+            let r = RowAt::new(r, "articles", 0)?;
+            Ok(MemberText {
+                article_id: ArticleId(r.id()),
+                source: RowAt::new(r.row, "sources", 8)?.text(1)?,
+                url: r.opt_text(2)?,
+                title: r.opt_text(3)?,
+                published: r.opt_text(4)?,
+                words: r.get(5)?,
+                simhash: Simhash::from_sql(r.get(6)?),
+                clean_text: r.text(7)?,
+            })
         })
-        .collect())
+        .collect()
 }

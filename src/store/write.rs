@@ -2,6 +2,7 @@
 //! what the pipeline needs to resume.
 
 use super::Store;
+use super::rows::RowAt;
 use crate::document::{ArticleId, ClusterId, SourceId, VersionId};
 use crate::error::{DbContext, Result};
 use crate::fingerprint::{Fingerprint, Simhash, Sketch};
@@ -9,7 +10,6 @@ use crate::story::differences::{Difference, Member, differences};
 use crate::story::{StoryId, StoryVector};
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures_util::StreamExt;
-use sqlx::Row;
 use std::collections::BTreeSet;
 
 /// Formats a time the way the store keeps it: RFC 3339, UTC, seconds.
@@ -71,11 +71,40 @@ pub struct StoredArticle {
     pub cluster: ClusterId,
     pub version: i64,
     pub content_hash: u64,
+    /// What clustering and story linking index; `None` when a column of it could not be read
+    /// (the error, naming the article, is logged): the article is then known by identity, so a
+    /// new copy of it updates it, but no other document is matched against it.
+    pub index: Option<StoredIndex>,
+}
+
+/// The part of a stored article that clustering, boilerplate learning and story linking use.
+#[derive(Debug, Clone)]
+pub struct StoredIndex {
     pub fingerprint: Fingerprint,
     pub line_hashes: Vec<u64>,
     pub published: Option<DateTime<Utc>>,
     pub story_features: Option<Vec<u32>>,
     pub story_vector: Option<StoryVector>,
+}
+
+/// The indexed columns (7 to 12) of a row of [`Store::for_each_stored`]'s query.
+fn stored_index(r: &RowAt<'_>) -> Result<StoredIndex> {
+    Ok(StoredIndex {
+        fingerprint: Fingerprint {
+            simhash: Simhash::from_sql(r.get(6)?),
+            shingles: 0,
+            sketch: Sketch::from_bytes(&r.get::<Vec<u8>>(7)?),
+        },
+        line_hashes: hashes_from_bytes(&r.get::<Vec<u8>>(8)?),
+        published: r
+            .opt_text(9)?
+            .and_then(|p| DateTime::parse_from_rfc3339(&p).ok())
+            .map(|d| d.with_timezone(&Utc)),
+        story_features: r.get::<Option<Vec<u8>>>(10)?.map(|b| u32s_from_bytes(&b)),
+        story_vector: r
+            .get::<Option<Vec<u8>>>(11)?
+            .map(|b| StoryVector::from_bytes(&b)),
+    })
 }
 
 /// Members read per story when its differences are computed: the fullest, one article per
@@ -323,18 +352,22 @@ impl Store {
              WHERE v.version_id <> a.latest_version_id",
         )
         .fetch(&self.readers);
-        super::map_rows(rows, |r| (r.get(0), r.get::<i64, _>(1) as u64))
-            .await
-            .ctx("reading version hashes")
+        super::map_rows(rows, "reading version hashes", |r| {
+            let r = RowAt::keyed(r, "articles", 0)?;
+            Ok((r.text(0)?, r.get::<i64>(1)? as u64))
+        })
+        .await
     }
 
     /// The current story of every live cluster.
     pub async fn cluster_stories(&mut self) -> Result<Vec<(ClusterId, StoryId)>> {
         let rows = sqlx::query("SELECT cluster_id, COALESCE(story_id, cluster_id) FROM clusters WHERE merged_into IS NULL")
             .fetch(&self.readers);
-        super::map_rows(rows, |r| (ClusterId(r.get(0)), StoryId(r.get(1))))
-            .await
-            .ctx("reading cluster stories")
+        super::map_rows(rows, "reading cluster stories", |r| {
+            let r = RowAt::new(r, "clusters", 0)?;
+            Ok((ClusterId(r.id()), StoryId(r.get(1)?)))
+        })
+        .await
     }
 
     /// The highest ids in use, so new ones continue after them.
@@ -347,28 +380,33 @@ impl Store {
         .fetch_one(&mut self.writer)
         .await
         .ctx("reading counters")?;
+        let r = RowAt::whole(&row, "the highest article, version and cluster ids");
         Ok(Counters {
-            max_article: row.get(0),
-            max_version: row.get(1),
-            max_cluster: row.get(2),
+            max_article: r.get(0)?,
+            max_version: r.get(1)?,
+            max_cluster: r.get(2)?,
         })
     }
 
-    /// All sources, by id.
+    /// All sources, by id. A name that is not valid UTF-8 is read lossily, with a warning
+    /// naming its row.
     pub async fn sources(&mut self) -> Result<Vec<(SourceId, String)>> {
-        let rows = sqlx::query("SELECT source_id, name FROM sources")
-            .fetch_all(&mut self.writer)
-            .await
-            .ctx("reading sources")?;
-        Ok(rows
-            .into_iter()
-            .map(|r| (SourceId(r.get(0)), r.get(1)))
-            .collect())
+        let rows = sqlx::query("SELECT source_id, name FROM sources").fetch(&mut self.writer);
+        super::map_rows(rows, "reading sources", |r| {
+            let r = RowAt::new(r, "sources", 0)?;
+            Ok((SourceId(r.id()), r.text(1)?))
+        })
+        .await
     }
 
     /// Streams every stored article's latest version to `f`, in article order. It reads through
     /// a reader connection, whose small page cache the scan may fill, not the writer's.
-    pub async fn for_each_stored(&mut self, mut f: impl FnMut(StoredArticle)) -> Result<()> {
+    ///
+    /// A row that cannot be read is logged as an error naming the article and left out (or,
+    /// when only its indexed columns are unreadable, passed without [`StoredArticle::index`]),
+    /// so one damaged row does not keep the pipeline from starting. Returns how many rows were
+    /// left out.
+    pub async fn for_each_stored(&mut self, mut f: impl FnMut(StoredArticle)) -> Result<usize> {
         let mut rows = sqlx::query(
             "SELECT a.article_id, a.identity, a.source_id, a.cluster_id, v.version, v.content_hash,
                     v.simhash, v.sketch, v.line_hashes, v.published, v.story_features, v.story_vector
@@ -376,37 +414,50 @@ impl Store {
              ORDER BY a.article_id",
         )
         .fetch(&self.readers);
+        let mut left_out = 0;
         while let Some(row) = rows.next().await {
             let row = row.ctx("reading stored articles")?;
-            let sketch: Vec<u8> = row.get(7);
-            let lines: Vec<u8> = row.get(8);
-            let sketch = Sketch::from_bytes(&sketch);
+            let keys = RowAt::new(&row, "articles", 0).and_then(|r| {
+                Ok((
+                    r.text(1)?,
+                    SourceId(r.get(2)?),
+                    ClusterId(r.get(3)?),
+                    r.get::<i64>(4)?,
+                    r.get::<i64>(5)? as u64,
+                    r,
+                ))
+            });
+            let (identity, source, cluster, version, content_hash, r) = match keys {
+                Ok(k) => k,
+                Err(e) => {
+                    left_out += 1;
+                    tracing::error!(
+                        "{e}; the article is left out of the clustering state (its copies are stored as new articles)"
+                    );
+                    continue;
+                }
+            };
+            let index = match stored_index(&r) {
+                Ok(i) => Some(i),
+                Err(e) => {
+                    tracing::error!(
+                        identity = ?identity,
+                        "{e}; the article is not matched against new documents"
+                    );
+                    None
+                }
+            };
             f(StoredArticle {
-                article: ArticleId(row.get(0)),
-                identity: row.get(1),
-                source: SourceId(row.get(2)),
-                cluster: ClusterId(row.get(3)),
-                version: row.get(4),
-                content_hash: row.get::<i64, _>(5) as u64,
-                fingerprint: Fingerprint {
-                    simhash: Simhash::from_sql(row.get(6)),
-                    shingles: 0,
-                    sketch,
-                },
-                line_hashes: hashes_from_bytes(&lines),
-                published: row
-                    .get::<Option<String>, _>(9)
-                    .and_then(|p| DateTime::parse_from_rfc3339(&p).ok())
-                    .map(|d| d.with_timezone(&Utc)),
-                story_features: row
-                    .get::<Option<Vec<u8>>, _>(10)
-                    .map(|b| u32s_from_bytes(&b)),
-                story_vector: row
-                    .get::<Option<Vec<u8>>, _>(11)
-                    .map(|b| StoryVector::from_bytes(&b)),
+                article: ArticleId(r.id()),
+                identity,
+                source,
+                cluster,
+                version,
+                content_hash,
+                index,
             });
         }
-        Ok(())
+        Ok(left_out)
     }
 }
 
@@ -422,6 +473,7 @@ async fn story_members(
     let rows = sqlx::query(
         "WITH m AS (
              SELECT c.story_id, a.article_id, s.name, v.title, v.published, v.words, v.clean_text,
+                    a.source_id,
                     ROW_NUMBER() OVER (PARTITION BY a.cluster_id, a.source_id ORDER BY v.words DESC) AS rn
              FROM clusters c
              JOIN articles a ON a.cluster_id = c.cluster_id
@@ -431,7 +483,7 @@ async fn story_members(
          ), r AS (
              SELECT *, ROW_NUMBER() OVER (PARTITION BY story_id ORDER BY rn, words DESC, article_id) AS k FROM m
          )
-         SELECT story_id, article_id, name, title, published, words, clean_text
+         SELECT story_id, article_id, name, title, published, words, clean_text, source_id
          FROM r WHERE k <= ?2 ORDER BY story_id, k",
     )
     .bind(serde_json::to_string(stories).expect("integers serialize"))
@@ -440,15 +492,16 @@ async fn story_members(
     .await
     .ctx("reading story members")?;
     let mut out: Vec<(i64, Vec<Member>)> = Vec::new();
-    for r in rows {
-        let story: i64 = r.get(0);
+    for r in &rows {
+        let story = RowAt::new(r, "stories", 0)?.id();
+        let r = RowAt::new(r, "articles", 1)?;
         let member = Member {
-            article: ArticleId(r.get(1)),
-            source: r.get(2),
-            title: r.get(3),
-            published: r.get(4),
-            words: r.get(5),
-            text: r.get(6),
+            article: ArticleId(r.id()),
+            source: RowAt::new(r.row, "sources", 7)?.text(2)?,
+            title: r.opt_text(3)?,
+            published: r.opt_text(4)?,
+            words: r.get(5)?,
+            text: r.text(6)?,
         };
         match out.last_mut() {
             Some((s, members)) if *s == story => members.push(member),
@@ -489,12 +542,15 @@ async fn read_refresh_chunk(
     if rows.is_empty() {
         return Ok(None);
     }
-    let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
-    let told: Vec<i64> = rows
-        .iter()
-        .filter(|r| r.get::<i64, _>(1) >= 2)
-        .map(|r| r.get(0))
-        .collect();
+    let mut ids = Vec::with_capacity(rows.len());
+    let mut told = Vec::new();
+    for r in &rows {
+        let r = RowAt::new(r, "stories_dirty", 0)?;
+        ids.push(r.id());
+        if r.get::<i64>(1)? >= 2 {
+            told.push(r.id());
+        }
+    }
     let members = story_members(conn, &told).await?;
     // The differences of each story are independent: worked out on all cores.
     let facts: Vec<(i64, Vec<Difference>)> = tokio::task::spawn_blocking(move || {
