@@ -269,6 +269,31 @@ fn a_since_beyond_the_calendar_is_an_error_naming_the_value() {
     }
 }
 
+#[test]
+fn a_config_feed_interval_out_of_range_is_an_error_naming_the_feed() {
+    // 300 billion years of seconds no longer fit the stored i64 (they wrapped negative); a
+    // thousand years fit but are a mistake, as for `feeds add --interval`.
+    for interval in ["300000000000y", "1000y", "10s"] {
+        let db = TestDb::new();
+        std::fs::write(
+            db.path.with_extension("test-config.toml"),
+            format!(
+                "feeds = [{{ url = \"http://127.0.0.1:9/feed.xml\", interval = \"{interval}\" }}]\n"
+            ),
+        )
+        .expect("writing the config");
+        let out = db.run(&["poll"]);
+        let stderr = text(&out.stderr);
+        assert!(!out.status.success(), "{interval}: {stderr}");
+        assert!(
+            stderr.contains("http://127.0.0.1:9/feed.xml")
+                && stderr.contains(&format!("interval \"{interval}\""))
+                && !stderr.contains("panicked"),
+            "{interval}: {stderr}"
+        );
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn a_second_writer_through_a_symlink_is_refused() {

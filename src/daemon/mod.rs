@@ -100,14 +100,21 @@ impl Daemon {
             let mut admin = feeds::open_admin(&db).await?;
             for f in &config.feeds {
                 let interval_secs = match f.interval.as_deref() {
-                    Some(i) => Some(
-                        humantime::parse_duration(i)
-                            .map_err(|e| crate::error::Error::Config {
-                                path: "[[feeds]]".into(),
-                                message: format!("{}: interval {i:?}: {e}", f.url),
-                            })?
-                            .as_secs() as i64,
-                    ),
+                    Some(i) => {
+                        let bad = |why: String| crate::error::Error::Config {
+                            path: "[[feeds]]".into(),
+                            message: format!("{}: interval {i:?}: {why}", f.url),
+                        };
+                        let secs = humantime::parse_duration(i)
+                            .map_err(|e| bad(e.to_string()))?
+                            .as_secs();
+                        // As `feeds add --interval`: a minute to a year (past ~292 billion years
+                        // the seconds would wrap negative in the store).
+                        if !(60..=365 * 86_400).contains(&secs) {
+                            return Err(bad("must be between 1 minute and 365 days".into()));
+                        }
+                        Some(secs as i64)
+                    }
                     None => None,
                 };
                 feeds::add_feed(
