@@ -32,6 +32,7 @@ pub async fn run(args: IngestArgs, mut config: Config) -> Result<ExitCode> {
         config.database.full_text = false;
     }
     let db = config.database.path.clone();
+    let limits = config.limits.clone();
     // A bulk load: the writer gets the larger cache its transactions need.
     let options = StoreOptions {
         cache_mib: config.ingest.cache_mib,
@@ -61,6 +62,7 @@ pub async fn run(args: IngestArgs, mut config: Config) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let opts = ReadOptions {
         source: args.source,
+        limits,
     };
     let summary = ingest_paths(&mut pipeline, args.paths, opts, stop.clone(), |o| {
         bar.inc(1);

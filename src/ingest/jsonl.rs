@@ -1,7 +1,13 @@
 //! One JSON Lines record → a [`Document`].
+//!
+//! In: one line (already bounded by `line_bytes`) and the [`ReadOptions`]. Out: the document, or
+//! the reason it was rejected: bad JSON (nesting deeper than serde_json's recursion limit of 128
+//! included), a missing body, id or source, a bad time, or a field over its limit (`text`/`html`:
+//! `document_bytes`; `title`: `title_bytes`; `source`, `id`, `url`, `published`: `field_bytes`).
 
 use super::ReadOptions;
 use crate::document::{Body, Document};
+use crate::limits::LimitExceeded;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
@@ -15,6 +21,21 @@ struct Record {
     published: Option<String>,
     text: Option<String>,
     html: Option<String>,
+}
+
+/// Rejects a field over its limit.
+fn bounded(
+    field: Option<&String>,
+    what: &'static str,
+    key: &'static str,
+    limit: u64,
+) -> Result<(), String> {
+    match field {
+        Some(s) if s.len() as u64 > limit => Err(LimitExceeded::bytes(what, key, limit)
+            .found(s.len() as u64)
+            .to_string()),
+        _ => Ok(()),
+    }
 }
 
 /// The host of a URL, used as the source when a record names none.
@@ -38,6 +59,33 @@ pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
 /// Parses one line; the error is the reason it was rejected.
 pub fn parse_jsonl_line(line: &str, opts: &ReadOptions) -> Result<Document, String> {
     let r: Record = serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
+    let l = &opts.limits;
+    bounded(
+        r.text.as_ref(),
+        "\"text\"",
+        "document_bytes",
+        l.document_bytes,
+    )?;
+    bounded(
+        r.html.as_ref(),
+        "\"html\"",
+        "document_bytes",
+        l.document_bytes,
+    )?;
+    bounded(r.title.as_ref(), "\"title\"", "title_bytes", l.title_bytes)?;
+    bounded(
+        r.source.as_ref(),
+        "\"source\"",
+        "field_bytes",
+        l.field_bytes,
+    )?;
+    bounded(r.url.as_ref(), "\"url\"", "field_bytes", l.field_bytes)?;
+    bounded(
+        r.published.as_ref(),
+        "\"published\"",
+        "field_bytes",
+        l.field_bytes,
+    )?;
     let nonempty = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
     let url = nonempty(r.url);
     let body = match (nonempty(r.text), nonempty(r.html)) {
@@ -54,6 +102,12 @@ pub fn parse_jsonl_line(line: &str, opts: &ReadOptions) -> Result<Document, Stri
         },
         Some(other) => return Err(format!("\"id\" must be a string or a number, not {other}")),
     };
+    bounded(
+        Some(&external_id),
+        "\"id\"",
+        "field_bytes",
+        opts.limits.field_bytes,
+    )?;
     let source = match (
         opts.source.clone(),
         nonempty(r.source),
@@ -116,5 +170,77 @@ mod tests {
                 .contains("RFC 3339")
         );
         assert!(e(r#"{"id": "1", "#).contains("invalid JSON"));
+    }
+
+    #[test]
+    fn fields_over_their_limits_are_rejected_with_the_key() {
+        let opts = ReadOptions {
+            limits: crate::limits::Limits {
+                document_bytes: 100,
+                title_bytes: 10,
+                field_bytes: 20,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let parse = |fields: serde_json::Value| {
+            let mut r = serde_json::json!({"id": "1", "source": "s", "text": "x"});
+            r.as_object_mut()
+                .unwrap()
+                .extend(fields.as_object().unwrap().clone());
+            parse_jsonl_line(&r.to_string(), &opts)
+        };
+        let long = |n: usize| "a".repeat(n);
+        assert!(parse(serde_json::json!({"text": long(100), "title": long(10)})).is_ok());
+        for (field, n, key) in [
+            ("text", 101, "document_bytes"),
+            ("html", 101, "document_bytes"),
+            ("title", 11, "title_bytes"),
+            ("source", 21, "field_bytes"),
+            ("id", 21, "field_bytes"),
+            ("url", 21, "field_bytes"),
+            ("published", 21, "field_bytes"),
+        ] {
+            let e = parse(serde_json::json!({ field: long(n) })).unwrap_err();
+            assert!(
+                e.starts_with(&format!("\"{field}\" of {n} bytes is over the limit"))
+                    && e.contains(key),
+                "{field}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn deeply_nested_json_is_rejected_without_recursing() {
+        // A million levels: serde_json skips an unknown field's value and reads a raw `id`
+        // without recursing (one byte of state a level, within the line's bound), and a typed
+        // field fails at its first bracket; on a test thread's 2 MiB stack, recursion would
+        // overflow it.
+        let deep = |open: &str, close: &str| {
+            format!("{}{}", open.repeat(1_000_000), close.repeat(1_000_000))
+        };
+        let extra = format!(
+            r#"{{"id": "1", "source": "s", "text": "x", "extra": {}}}"#,
+            deep("[", "]")
+        );
+        assert!(parse_jsonl_line(&extra, &ReadOptions::default()).is_ok());
+        for line in [
+            deep("[", "]"),
+            format!(
+                r#"{{"id": {}, "source": "s", "text": "x"}}"#,
+                deep("{\"a\":", "}")
+            ),
+            format!(
+                r#"{{"id": "1", "source": "s", "text": {}}}"#,
+                deep("[", "]")
+            ),
+        ] {
+            let e = parse_jsonl_line(&line, &ReadOptions::default()).unwrap_err();
+            assert!(
+                e.starts_with("invalid JSON") || e.contains("must be a string or a number"),
+                "{}",
+                &e[..e.len().min(200)]
+            );
+        }
     }
 }

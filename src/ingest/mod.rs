@@ -3,8 +3,11 @@
 //! In: paths given to `newsdedup ingest` (JSON Lines files, `.txt` and `.html` files, folders of
 //! them, any of them gzipped, or `-` for JSON Lines on standard input). Out: a stream of
 //! [`Item`]s: a document with where it came from, or a rejection naming the input and the reason.
-//! A bad line or file is rejected and reading goes on.
+//! A bad line or file is rejected and reading goes on. Sizes are bounded as the bytes arrive
+//! ([`Limits`]: a line, a file, a field, a `.gz` input's decompressed total): an input over a
+//! limit is rejected with the limit and the key that raises it, and never held whole.
 
+mod bounded;
 mod files;
 mod jsonl;
 
@@ -12,7 +15,9 @@ pub use files::{read_html_file, read_text_file, split_title};
 pub use jsonl::parse_jsonl_line;
 
 use crate::document::Document;
-use std::io::{BufRead, BufReader, Read};
+use crate::limits::{LimitExceeded, Limits};
+use bounded::{Capped, Line, limit_of, read_capped, read_line};
+use std::io::{BufReader, Read};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
@@ -24,6 +29,15 @@ pub type Origin = String;
 pub struct Rejected {
     pub origin: Origin,
     pub reason: String,
+}
+
+impl Rejected {
+    fn new(origin: impl Into<Origin>, reason: impl Into<String>) -> Self {
+        Rejected {
+            origin: origin.into(),
+            reason: reason.into(),
+        }
+    }
 }
 
 /// One thing a reader produced.
@@ -38,6 +52,8 @@ pub enum Item {
 pub struct ReadOptions {
     /// Overrides the source of every document read.
     pub source: Option<String>,
+    /// The sizes a line, a file, a field and a decompressed input may have.
+    pub limits: Limits,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,10 +80,15 @@ fn kind_of(path: &Path) -> Option<(Kind, bool)> {
     Some((kind, gz))
 }
 
-fn open(path: &Path, gz: bool) -> std::io::Result<Box<dyn Read>> {
-    let f = std::fs::File::open(path)?;
+fn open(path: &Path, gz: bool, limits: &Limits) -> Result<Box<dyn Read>, String> {
+    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
     Ok(if gz {
-        Box::new(flate2::read::MultiGzDecoder::new(f))
+        let over = LimitExceeded::bytes(
+            "decompressed input",
+            "decompressed_bytes",
+            limits.decompressed_bytes,
+        );
+        Box::new(Capped::new(flate2::read::MultiGzDecoder::new(f), over))
     } else {
         Box::new(f)
     })
@@ -91,7 +112,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Reads JSON Lines from any reader, one item per non-blank line.
+/// Reads JSON Lines from any reader, one item per non-blank line. A line over
+/// [`Limits::line_bytes`] is skipped to its newline without being held, and rejected; a read
+/// error (a decompressed input over its limit, a damaged `.gz`) ends the input with a rejection
+/// naming it, after everything before it.
 pub fn read_jsonl(
     name: &str,
     reader: impl Read,
@@ -101,27 +125,34 @@ pub fn read_jsonl(
     let mut reader = BufReader::with_capacity(1 << 20, reader);
     let mut buf = Vec::new();
     let mut line_no = 0usize;
+    let line_limit = opts.limits.line_bytes;
     loop {
-        buf.clear();
         line_no += 1;
-        match reader.read_until(b'\n', &mut buf) {
-            Ok(0) => return ControlFlow::Continue(()),
-            Ok(_) => {}
+        let origin = format!("{name}:{line_no}");
+        match read_line(&mut reader, &mut buf, line_limit) {
+            Ok(Line::End) => return ControlFlow::Continue(()),
+            Ok(Line::Read) => {}
+            Ok(Line::TooLong(n)) => {
+                let e =
+                    LimitExceeded::bytes("JSON Lines record", "line_bytes", line_limit).found(n);
+                sink(Item::Rejected(Rejected::new(origin, e.to_string())))?;
+                continue;
+            }
             Err(e) => {
-                return sink(Item::Rejected(Rejected {
-                    origin: format!("{name}:{line_no}"),
-                    reason: format!("read error: {e}"),
-                }));
+                let reason = match limit_of(&e) {
+                    Some(over) => format!("{over}; stopped in line {line_no}"),
+                    None => format!("read error in line {line_no}: {e}"),
+                };
+                return sink(Item::Rejected(Rejected::new(name, reason)));
             }
         }
-        let origin = format!("{name}:{line_no}");
         let line = match std::str::from_utf8(&buf) {
             Ok(l) => l.trim(),
             Err(e) => {
-                sink(Item::Rejected(Rejected {
+                sink(Item::Rejected(Rejected::new(
                     origin,
-                    reason: format!("not UTF-8: {e}"),
-                }))?;
+                    format!("not UTF-8: {e}"),
+                )))?;
                 continue;
             }
         };
@@ -130,7 +161,7 @@ pub fn read_jsonl(
         }
         let item = match parse_jsonl_line(line, opts) {
             Ok(doc) => Item::Doc { origin, doc },
-            Err(reason) => Item::Rejected(Rejected { origin, reason }),
+            Err(reason) => Item::Rejected(Rejected::new(origin, reason)),
         };
         sink(item)?;
     }
@@ -159,10 +190,10 @@ fn read_inputs_inner(
         let files = if path.is_dir() {
             let mut v = Vec::new();
             if let Err(e) = walk(path, &mut v) {
-                sink(Item::Rejected(Rejected {
-                    origin: path.display().to_string(),
-                    reason: e.to_string(),
-                }))?;
+                sink(Item::Rejected(Rejected::new(
+                    path.display().to_string(),
+                    e.to_string(),
+                )))?;
                 continue;
             }
             v
@@ -182,30 +213,40 @@ fn read_file(
     sink: &mut dyn FnMut(Item) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
     let name = file.display().to_string();
-    let reject = |reason: String| {
-        Item::Rejected(Rejected {
-            origin: name.clone(),
-            reason,
-        })
-    };
+    let reject = |reason: String| Item::Rejected(Rejected::new(name.clone(), reason));
     let Some((kind, gz)) = kind_of(file) else {
         return sink(reject(
             "unknown file type (expected .jsonl, .ndjson, .json, .txt or .html, optionally .gz)"
                 .into(),
         ));
     };
-    let reader = match open(file, gz) {
+    let reader = match open(file, gz, &opts.limits) {
         Ok(r) => r,
-        Err(e) => return sink(reject(e.to_string())),
+        Err(e) => return sink(reject(e)),
     };
     match kind {
         Kind::Jsonl => read_jsonl(&name, reader, opts, sink),
         Kind::Text | Kind::Html => {
-            let mut bytes = Vec::new();
-            let mut reader = reader;
-            if let Err(e) = reader.read_to_end(&mut bytes) {
-                return sink(reject(format!("read error: {e}")));
-            }
+            let what = if kind == Kind::Text {
+                "document text"
+            } else {
+                "document HTML"
+            };
+            let over = LimitExceeded::bytes(what, "document_bytes", opts.limits.document_bytes);
+            let bytes = match read_capped(reader, &over) {
+                Ok(b) => b,
+                Err(e) => {
+                    let reason = match limit_of(&e) {
+                        // The size of a plain file is known; a stream stopped at the limit.
+                        Some(over) => match std::fs::metadata(file) {
+                            Ok(m) if !gz => over.clone().found(m.len()).to_string(),
+                            _ => over.to_string(),
+                        },
+                        None => format!("read error: {e}"),
+                    };
+                    return sink(reject(reason));
+                }
+            };
             let item = match if kind == Kind::Text {
                 read_text_file(file, bytes, opts)
             } else {
@@ -219,5 +260,130 @@ fn read_file(
             };
             sink(item)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn limits() -> Limits {
+        Limits {
+            line_bytes: 1000,
+            document_bytes: 2000,
+            decompressed_bytes: 1 << 20,
+            ..Limits::default()
+        }
+    }
+
+    /// Everything read from `paths`, as (origin, external id or rejection reason).
+    fn read_all(paths: &[PathBuf]) -> Vec<(String, Result<String, String>)> {
+        let opts = ReadOptions {
+            limits: limits(),
+            ..ReadOptions::default()
+        };
+        let mut got = Vec::new();
+        read_inputs(paths, &opts, |item| {
+            got.push(match item {
+                Item::Doc { origin, doc } => (origin, Ok(doc.external_id)),
+                Item::Rejected(r) => (r.origin, Err(r.reason)),
+            });
+            ControlFlow::Continue(())
+        });
+        got
+    }
+
+    fn record(id: &str, text: &str) -> String {
+        serde_json::json!({"id": id, "source": "s", "text": text}).to_string() + "\n"
+    }
+
+    fn gz(path: &Path, parts: &[&[u8]]) {
+        let mut e = flate2::write::GzEncoder::new(
+            std::fs::File::create(path).unwrap(),
+            flate2::Compression::fast(),
+        );
+        for p in parts {
+            e.write_all(p).unwrap();
+        }
+        e.finish().unwrap();
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_rejected_by_its_number_and_the_others_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.jsonl");
+        let big = record("big", &"x".repeat(5000));
+        std::fs::write(&path, record("1", "one") + &big + &record("3", "three")).unwrap();
+        let got = read_all(std::slice::from_ref(&path));
+        let name = path.display().to_string();
+        assert_eq!(got[0], (format!("{name}:1"), Ok("1".into())));
+        assert_eq!(got[2], (format!("{name}:3"), Ok("3".into())));
+        assert_eq!(got[1].0, format!("{name}:2"));
+        let reason = got[1].1.clone().unwrap_err();
+        assert_eq!(
+            reason,
+            LimitExceeded::bytes("JSON Lines record", "line_bytes", 1000)
+                .found(big.len() as u64 - 1)
+                .to_string()
+        );
+    }
+
+    #[test]
+    fn a_gzip_bomb_stops_at_the_limit_naming_the_file_after_what_came_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bomb.jsonl.gz");
+        let zeros = vec![b'0'; 1 << 16];
+        let mut parts: Vec<&[u8]> = Vec::new();
+        let first = record("1", "one");
+        parts.push(first.as_bytes());
+        // 4 MiB of one line: four times the decompressed limit.
+        parts.extend(std::iter::repeat_n(&zeros[..], 64));
+        gz(&path, &parts);
+        let got = read_all(std::slice::from_ref(&path));
+        let name = path.display().to_string();
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0], (format!("{name}:1"), Ok("1".into())));
+        assert_eq!(got[1].0, name);
+        let reason = got[1].1.clone().unwrap_err();
+        assert!(
+            reason.starts_with(
+                "decompressed input is over the limit of 1048576 bytes (raise it with \
+                 `decompressed_bytes` in [limits]"
+            ) && reason.ends_with("stopped in line 2"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn text_files_over_the_document_limit_are_rejected_gzipped_or_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("big.txt");
+        std::fs::write(&plain, "word ".repeat(1000)).unwrap();
+        let packed = dir.path().join("bomb.txt.gz");
+        let zeros = vec![b'0'; 1 << 16];
+        gz(&packed, &vec![&zeros[..]; 1024]);
+        let fits = dir.path().join("fits.html");
+        std::fs::write(&fits, "<p>".repeat(600)).unwrap();
+        let got = read_all(&[plain.clone(), packed.clone(), fits.clone()]);
+        assert_eq!(
+            got[0],
+            (
+                plain.display().to_string(),
+                Err(
+                    LimitExceeded::bytes("document text", "document_bytes", 2000)
+                        .found(5000)
+                        .to_string()
+                )
+            )
+        );
+        assert_eq!(
+            got[1],
+            (
+                packed.display().to_string(),
+                Err(LimitExceeded::bytes("document text", "document_bytes", 2000).to_string())
+            )
+        );
+        assert_eq!(got[2], (fits.display().to_string(), Ok("fits".into())));
     }
 }
