@@ -287,27 +287,34 @@ pub struct WordsAt(u32);
 ///
 /// Hundreds of thousands of small long-lived allocations, made between the short-lived ones of
 /// parsing and preparing, left the allocator holding pages that no longer held much: a cold
-/// poll of 200,000 articles peaked ~80 MB above its heap. A record never spans chunks; the
-/// words of a record that is replaced stay unused (only a new version of an article does that).
+/// poll of 200,000 articles peaked ~80 MB above its heap. A record never spans chunks: one longer
+/// than a chunk (the sketch of a text of tens of megabytes) gets a chunk of its own, so any
+/// length is stored. The words of a record that is replaced stay unused (only a new version of
+/// an article does that).
 #[derive(Default)]
 pub struct Words {
     chunks: Vec<Vec<u32>>,
 }
 
 impl Words {
-    /// Appends a record.
+    /// Appends a record. Panics only when the arena is full (4096 chunks, 16 GiB of words: far
+    /// beyond one process's memory, like the ids of the tables above).
     pub fn push(&mut self, record: &[u32]) -> WordsAt {
-        assert!(
-            record.len() <= CHUNK_WORDS,
-            "record of {} words",
-            record.len()
-        );
+        if record.is_empty() {
+            // Nothing to hold; `get` hands back an empty record for any place.
+            return WordsAt(0);
+        }
         let room = self
             .chunks
             .last()
             .is_some_and(|c| c.len() + record.len() <= CHUNK_WORDS);
         if !room {
             assert!(self.chunks.len() < 1 << (32 - CHUNK_BITS), "arena full");
+            if record.len() >= CHUNK_WORDS {
+                // A chunk of its own, exactly its size; the next record starts a new chunk.
+                self.chunks.push(record.to_vec());
+                return WordsAt(((self.chunks.len() - 1) as u32) << CHUNK_BITS);
+            }
             self.chunks.push(Vec::new());
         }
         let index = self.chunks.len() - 1;
@@ -327,6 +334,9 @@ impl Words {
     /// The record at `at`, `len` words long.
     #[inline]
     pub fn get(&self, at: WordsAt, len: usize) -> &[u32] {
+        if len == 0 {
+            return &[];
+        }
         let chunk = &self.chunks[(at.0 >> CHUNK_BITS) as usize];
         let start = (at.0 as usize) & (CHUNK_WORDS - 1);
         &chunk[start..start + len]
@@ -441,6 +451,37 @@ mod tests {
         for (at, record) in &records {
             assert_eq!(w.get(*at, record.len()), record.as_slice());
         }
+    }
+
+    #[test]
+    fn records_longer_than_a_chunk_and_empty_ones_are_stored_too() {
+        let mut w = Words::default();
+        let small: Vec<u32> = (0..1000).collect();
+        let huge: Vec<u32> = (0..CHUNK_WORDS as u32 + 124_115).rev().collect();
+        let filler: Vec<u32> = vec![9; CHUNK_WORDS - 2 * small.len()];
+        let mut records = Vec::new();
+        for r in [
+            &small,
+            &huge,
+            &small,
+            &filler,
+            &small,
+            &small,
+            &huge,
+            &vec![],
+        ] {
+            records.push((w.push(r), r.clone()));
+        }
+        assert_eq!(w.chunks.iter().map(Vec::len).max(), Some(huge.len()));
+        for (at, record) in &records {
+            assert_eq!(w.get(*at, record.len()), record.as_slice());
+        }
+        // An empty record after a chunk full to the word.
+        let mut w = Words::default();
+        let full = vec![3; CHUNK_WORDS];
+        let (at_full, at_empty) = (w.push(&full), w.push(&[]));
+        assert_eq!(w.get(at_full, full.len()), full.as_slice());
+        assert_eq!(w.get(at_empty, 0), &[] as &[u32]);
     }
 
     #[test]

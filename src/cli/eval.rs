@@ -77,12 +77,16 @@ async fn run_once(
         None => tmp.path().join("eval.db"),
     };
     config.database.full_text = false;
+    let opts = ReadOptions {
+        limits: config.limits.clone(),
+        ..ReadOptions::default()
+    };
     let store = Store::open(&config.database.path, StoreOptions::from(&config.database)).await?;
     let mut pipeline = Pipeline::open(store, config).await?;
     let summary = ingest_paths(
         &mut pipeline,
         vec![corpus],
-        ReadOptions::default(),
+        opts,
         Arc::new(AtomicBool::new(false)),
         |_| {},
     )

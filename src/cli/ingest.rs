@@ -1,4 +1,8 @@
 //! `newsdedup ingest`: store documents from files, folders or standard input.
+//!
+//! In: paths, options and the config. Out: the documents stored, a summary listing every
+//! rejection, and the exit status: 0 when the inputs were read (rejections included), 1 with
+//! `--strict` when any input was rejected, 130 when interrupted.
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -25,6 +29,10 @@ pub struct IngestArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
+    /// Exit with status 1 when any record or file was rejected (by default rejections are
+    /// reported and the exit status is 0).
+    #[arg(long)]
+    strict: bool,
 }
 
 pub async fn run(args: IngestArgs, mut config: Config) -> Result<ExitCode> {
@@ -32,6 +40,7 @@ pub async fn run(args: IngestArgs, mut config: Config) -> Result<ExitCode> {
         config.database.full_text = false;
     }
     let db = config.database.path.clone();
+    let limits = config.limits.clone();
     // A bulk load: the writer gets the larger cache its transactions need.
     let options = StoreOptions {
         cache_mib: config.ingest.cache_mib,
@@ -61,6 +70,7 @@ pub async fn run(args: IngestArgs, mut config: Config) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let opts = ReadOptions {
         source: args.source,
+        limits,
     };
     let summary = ingest_paths(&mut pipeline, args.paths, opts, stop.clone(), |o| {
         bar.inc(1);
@@ -99,6 +109,13 @@ pub async fn run(args: IngestArgs, mut config: Config) -> Result<ExitCode> {
     if stop.load(Ordering::Relaxed) {
         eprintln!("newsdedup: interrupted; what was read so far is stored");
         return Ok(ExitCode::from(130));
+    }
+    if args.strict && !summary.rejected.is_empty() {
+        eprintln!(
+            "newsdedup: {} input(s) rejected (--strict); the rest is stored",
+            summary.rejected.len()
+        );
+        return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
 }

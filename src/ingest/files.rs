@@ -1,4 +1,8 @@
 //! Whole files → [`Document`]s: plain text (first line as title when it reads as one) and HTML.
+//!
+//! In: a file's path and its bytes (read within `document_bytes` by the caller). Out: the
+//! document, or the reason it was rejected (not UTF-8, empty). A first line longer than
+//! `title_bytes` is not taken as the title (it stays in the text).
 
 use super::ReadOptions;
 use crate::document::{Body, Document};
@@ -58,13 +62,14 @@ pub fn split_title(text: &str) -> (Option<String>, &str) {
 }
 
 /// A `.txt` file: id and source from the file name (source overridable), title from the first line
-/// when it reads as one.
+/// when it reads as one and is within `title_bytes`.
 pub fn read_text_file(path: &Path, bytes: Vec<u8>, opts: &ReadOptions) -> Result<Document, String> {
     let text = decode(path, bytes)?;
     if text.trim().is_empty() {
         return Err("empty file".into());
     }
     let (title, _) = split_title(&text);
+    let title = title.filter(|t| t.len() as u64 <= opts.limits.title_bytes);
     let id = file_id(path);
     Ok(Document {
         external_id: id.clone(),
