@@ -23,7 +23,7 @@ pub struct Limits {
     pub line_bytes: u64,
     /// Bytes of a title.
     pub title_bytes: u64,
-    /// Bytes of a source name, an id or a URL.
+    /// Bytes of a source name, an id, a URL or a JSON Lines `published` value.
     pub field_bytes: u64,
     /// Bytes a `.gz` input may decompress to (read as a stream, never held whole).
     pub decompressed_bytes: u64,
