@@ -436,5 +436,24 @@ mod tests {
             judge(&free, "https://e.org/", 10, &limits).1,
             PageResult::Extracted { .. }
         ));
+
+        // Past the extractor's time limit: unusable, the page and the limit its reason.
+        let slow = Limits {
+            extract_time: std::time::Duration::from_nanos(1),
+            ..Limits::default()
+        };
+        let (_, r) = judge(&free, "https://e.org/slow", 10, &slow);
+        match r {
+            PageResult::Unusable {
+                outcome: PageOutcome::TooLarge,
+                reason,
+                ..
+            } => assert!(
+                reason.starts_with("https://e.org/slow: extraction time")
+                    && reason.contains("extract_time"),
+                "{reason}"
+            ),
+            r => panic!("{r:?}"),
+        }
     }
 }

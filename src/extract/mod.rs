@@ -108,8 +108,9 @@ pub fn extract_html(html: &str, limits: &Limits) -> Result<Extracted, LimitExcee
     extract_str(html, None, limits, &mut Deadline::new(limits.extract_time))
 }
 
-/// Bytes of HTML handed to the parser at a time, the deadline checked after each.
-const PARSE_PIECE: usize = 64 * 1024;
+/// Bytes of HTML handed to the parser at a time, the deadline checked after each: with the
+/// depth unbounded, one piece of 100k nested `<div>`s took the parser 0.3 s (64 KiB: 1.3 s).
+const PARSE_PIECE: usize = 16 * 1024;
 
 /// Parses `html` as a document, in pieces of [`PARSE_PIECE`] bytes (cut at character
 /// boundaries; the tokenizer carries its state across them).
