@@ -30,6 +30,8 @@ pub struct Limits {
     /// Element nesting the HTML extractor follows; content deeper than this is read as text of
     /// the element at the limit.
     pub html_depth: u32,
+    /// Attributes of one HTML tag the extractor reads; the rest of the tag's are left out.
+    pub html_attributes: u32,
     /// Time the HTML extractor may spend on one page.
     #[serde(deserialize_with = "crate::fetch::de_duration")]
     pub extract_time: Duration,
@@ -46,6 +48,7 @@ impl Default for Limits {
             field_bytes: 8192,
             decompressed_bytes: 16 * 1024 * 1024 * 1024,
             html_depth: 512,
+            html_attributes: 256,
             extract_time: Duration::from_secs(5),
         }
     }

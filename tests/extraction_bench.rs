@@ -57,7 +57,7 @@ fn the_scorer_reproduces_the_published_figures() {
 #[test]
 fn extraction_f1_does_not_regress() {
     let Some(dir) = bench_dir() else { return };
-    let r = bench::run(&dir, 1).expect("the benchmark runs");
+    let r = bench::run(&dir, 1, &newsdedup::limits::Limits::default()).expect("the benchmark runs");
     let s = r.summary;
     eprintln!(
         "extraction: {} pages, precision {:.4}, recall {:.4}, F1 {:.4}, {:.0} pages/s (this build)",

@@ -3,6 +3,7 @@
 //! same scoring of a published output file.
 
 use anyhow::{Result, bail};
+use newsdedup::config::Config;
 use newsdedup::extract::bench::{self, BenchReport};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,7 +51,7 @@ fn default_dir() -> PathBuf {
     }
 }
 
-pub async fn run(args: BenchArgs) -> Result<ExitCode> {
+pub async fn run(args: BenchArgs, config: Config) -> Result<ExitCode> {
     let Bench::Extraction(a) = args.what;
     let dir = a.dir.clone().unwrap_or_else(default_dir);
     if !dir.join("ground-truth.json").is_file() {
@@ -61,9 +62,10 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode> {
     }
     let output = a.score_output.clone();
     let rounds = a.rounds;
+    let limits = config.limits;
     let report = tokio::task::spawn_blocking(move || match output {
         Some(file) => bench::score_output(&dir, &file),
-        None => bench::run(&dir, rounds),
+        None => bench::run(&dir, rounds, &limits),
     })
     .await??;
     if a.json {
@@ -99,6 +101,9 @@ fn print_report(r: &BenchReport, worst: usize) {
     );
     if let (Some(pps), Some(mbs)) = (r.pages_per_sec, r.mb_per_sec) {
         println!("speed {pps:.1} pages/s, {mbs:.1} MB/s of HTML (one thread, fastest round)");
+    }
+    for reason in &r.rejected {
+        println!("  rejected (scored as empty): {reason}");
     }
     if worst > 0 {
         let mut pages: Vec<_> = r.per_page.iter().collect();

@@ -1,6 +1,7 @@
 //! `newsdedup extract [--json] PATH|URL...`: the article extractor on saved pages (`.html`,
 //! `.html.gz`, any file of HTML) or URLs, printing what it found — for checking why an article
-//! came out as it did. A bad input is reported by name and the others still run.
+//! came out as it did. A bad input (unreadable, or over a limit of `[limits]`, such as
+//! `extract_time`) is reported by name and the others still run.
 
 use anyhow::{Context, Result, anyhow, bail};
 use newsdedup::config::Config;
@@ -102,11 +103,20 @@ pub async fn run(args: ExtractArgs, config: Config) -> Result<ExitCode> {
                 continue;
             }
         };
+        let limits = config.limits.clone();
         let e = tokio::task::spawn_blocking(move || {
-            extract_page(&bytes, content_type.as_deref(), url.as_deref())
+            extract_page(&bytes, content_type.as_deref(), url.as_deref(), &limits)
         })
         .await
         .context("the extraction stopped")?;
+        let e = match e {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("newsdedup: {input}: {e}");
+                failed += 1;
+                continue;
+            }
+        };
         if args.json {
             let v = serde_json::to_value(&e)?;
             let obj = serde_json::json!({

@@ -126,7 +126,7 @@ async fn run(args: Args, config: Config) -> Result<ExitCode> {
         Command::Conformance(a) => conformance::run_cmd(a).await,
         Command::Run(a) => daemon::run(a, config).await,
         Command::Poll(a) => daemon::poll(a, config).await,
-        Command::Bench(a) => bench::run(a).await,
+        Command::Bench(a) => bench::run(a, config).await,
         Command::Extract(a) => extract::run(a, config).await,
     }
 }

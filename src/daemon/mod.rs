@@ -728,9 +728,10 @@ impl Daemon {
             }
             *self.pages_in_flight.entry(page.feed).or_default() += 1;
             let fetcher = self.fetcher.clone();
+            let limits = self.pipeline.config().limits.clone();
             let span = tracing::info_span!("page", feed = page.feed.0, url = %page.url);
             self.pages.spawn(tracing::Instrument::instrument(
-                async move { pages::fetch_page(&fetcher, page).await },
+                async move { pages::fetch_page(&fetcher, page, &limits).await },
                 span,
             ));
         }

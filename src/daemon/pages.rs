@@ -13,6 +13,7 @@ use crate::feeds::FeedEntry;
 use crate::feeds::decode::{DocumentKind, decode};
 use crate::feeds::html::html_to_text;
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, Fetcher, Reach};
+use crate::limits::Limits;
 use crate::store::feeds::FullTextPolicy;
 use crate::store::pages::{PageOutcome, QueuedPage};
 use chrono::{DateTime, Utc};
@@ -119,8 +120,8 @@ pub struct PageReport {
     pub bytes: u64,
 }
 
-/// Fetches and extracts one page. The extraction runs on the blocking pool.
-pub async fn fetch_page(fetcher: &Fetcher, page: QueuedPage) -> PageReport {
+/// Fetches and extracts one page, within `limits`. The extraction runs on the blocking pool.
+pub async fn fetch_page(fetcher: &Fetcher, page: QueuedPage, limits: &Limits) -> PageReport {
     // A host that asked us to wait is not asked again before then (the fetcher would wait at
     // its gate, holding a fetch slot).
     if let Some(until) = fetcher.blocked_until(&page.url).filter(|t| *t > Utc::now()) {
@@ -213,10 +214,11 @@ pub async fn fetch_page(fetcher: &Fetcher, page: QueuedPage) -> PageReport {
     }
     let page_url = fetched.meta.url.clone();
     let feed_html = report.page.feed_html.clone();
+    let limits = limits.clone();
     let judged = tokio::task::spawn_blocking(move || {
         let entry_words = html_to_text(&feed_html).split_whitespace().count();
         let html = decode(&fetched.body, content_type.as_deref(), DocumentKind::Html).text;
-        judge(&html, &page_url, entry_words)
+        judge(&html, &page_url, entry_words, &limits)
     })
     .await;
     match judged {
@@ -239,14 +241,27 @@ fn unusable(outcome: PageOutcome, reason: &str) -> PageResult {
     }
 }
 
-/// Extracts a decoded page and judges what it gave: (canonical URL, result).
-pub fn judge(html: &str, page_url: &str, entry_words: usize) -> (Option<String>, PageResult) {
+/// Extracts a decoded page within `limits` and judges what it gave: (canonical URL, result).
+/// A page over a limit of the extractor is unusable as too large, the limit its reason.
+pub fn judge(
+    html: &str,
+    page_url: &str,
+    entry_words: usize,
+    limits: &Limits,
+) -> (Option<String>, PageResult) {
     // Already decoded: the extractor reads it as UTF-8 and resolves the canonical link.
-    let page = extract_page(
+    let page = match extract_page(
         html.as_bytes(),
         Some("text/html; charset=utf-8"),
         Some(page_url),
-    );
+        limits,
+    ) {
+        Ok(page) => page,
+        Err(e) => {
+            let reason = format!("{page_url}: {e}");
+            return (None, unusable(PageOutcome::TooLarge, &reason));
+        }
+    };
     let canonical = Some(canonical_url(
         page.canonical_url.as_deref().unwrap_or(page_url),
     ));
@@ -353,6 +368,7 @@ mod tests {
 
     #[test]
     fn judges_pages() {
+        let limits = Limits::default();
         let body = format!("<article><p>{}</p></article>", "story ".repeat(120));
         let (canonical, r) = judge(
             &format!(
@@ -360,6 +376,7 @@ mod tests {
             ),
             "https://example.org/a?utm_source=rss&id=1",
             10,
+            &limits,
         );
         assert_eq!(canonical.as_deref(), Some("https://example.org/a"));
         assert!(
@@ -371,6 +388,7 @@ mod tests {
             "<html><body><script>x()</script></body></html>",
             "https://e.org/",
             10,
+            &limits,
         );
         assert!(
             matches!(
@@ -383,7 +401,7 @@ mod tests {
             "{r:?}"
         );
 
-        let (_, r) = judge("<p>Subscribe to read.</p>", "https://e.org/", 10);
+        let (_, r) = judge("<p>Subscribe to read.</p>", "https://e.org/", 10, &limits);
         assert!(
             matches!(
                 r,
@@ -395,7 +413,7 @@ mod tests {
             "{r:?}"
         );
         // Shorter than the entry the feed already gave.
-        let (_, r) = judge(&body, "https://e.org/", 500);
+        let (_, r) = judge(&body, "https://e.org/", 500, &limits);
         assert!(
             matches!(
                 r,
@@ -410,7 +428,7 @@ mod tests {
         let paywalled = format!(
             "<script type=\"application/ld+json\">{{\"@type\":\"NewsArticle\",\"isAccessibleForFree\": false}}</script>{body}"
         );
-        let (_, r) = judge(&paywalled, "https://e.org/", 10);
+        let (_, r) = judge(&paywalled, "https://e.org/", 10, &limits);
         assert!(
             matches!(
                 r,
@@ -423,8 +441,27 @@ mod tests {
         );
         let free = paywalled.replace("false", "true");
         assert!(matches!(
-            judge(&free, "https://e.org/", 10).1,
+            judge(&free, "https://e.org/", 10, &limits).1,
             PageResult::Extracted { .. }
         ));
+
+        // Past the extractor's time limit: unusable, the page and the limit its reason.
+        let slow = Limits {
+            extract_time: std::time::Duration::from_nanos(1),
+            ..Limits::default()
+        };
+        let (_, r) = judge(&free, "https://e.org/slow", 10, &slow);
+        match r {
+            PageResult::Unusable {
+                outcome: PageOutcome::TooLarge,
+                reason,
+                ..
+            } => assert!(
+                reason.starts_with("https://e.org/slow: extraction time")
+                    && reason.contains("extract_time"),
+                "{reason}"
+            ),
+            r => panic!("{r:?}"),
+        }
     }
 }

@@ -16,6 +16,7 @@
 //! the harmonic mean of those two means.
 
 use super::extract_page;
+use crate::limits::Limits;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::Read;
@@ -234,6 +235,8 @@ pub struct BenchReport {
     pub pages_per_sec: Option<f64>,
     /// Megabytes of HTML extracted per second on one thread.
     pub mb_per_sec: Option<f64>,
+    /// Pages the extractor rejected as over a limit (scored as empty), with the reason.
+    pub rejected: Vec<String>,
     pub per_page: Vec<PageScore>,
 }
 
@@ -268,6 +271,7 @@ fn report(
         summary,
         pages_per_sec,
         mb_per_sec,
+        rejected: Vec::new(),
         per_page,
     }
 }
@@ -313,27 +317,40 @@ pub fn read_pages(dir: &Path) -> Result<(Vec<GoldPage>, Vec<Vec<u8>>), BenchErro
     Ok((gold, pages))
 }
 
-/// Runs [`extract_page`] over the benchmark on this thread and scores it. `rounds` > 1 repeats
-/// the timed extraction (the texts of the first round are scored) for a steadier speed figure.
-pub fn run(dir: &Path, rounds: usize) -> Result<BenchReport, BenchError> {
+/// Runs [`extract_page`] over the benchmark on this thread, within `limits`, and scores it.
+/// `rounds` > 1 repeats the timed extraction (the texts of the first round are scored) for a
+/// steadier speed figure.
+pub fn run(dir: &Path, rounds: usize, limits: &Limits) -> Result<BenchReport, BenchError> {
     let (gold, pages) = read_pages(dir)?;
     let bytes: usize = pages.iter().map(Vec::len).sum();
     let mut texts = Vec::new();
+    let mut rejected = Vec::new();
     let mut best: Option<Duration> = None;
     for round in 0..rounds.max(1) {
         let start = Instant::now();
-        let out: Vec<String> = gold
+        let out: Vec<Result<String, String>> = gold
             .iter()
             .zip(&pages)
-            .map(|(g, p)| extract_page(p, None, g.url.as_deref()).text)
+            .map(|(g, p)| {
+                extract_page(p, None, g.url.as_deref(), limits)
+                    .map(|e| e.text)
+                    .map_err(|e| format!("{}: {e}", g.id))
+            })
             .collect();
         let d = start.elapsed();
         best = Some(best.map_or(d, |b| b.min(d)));
         if round == 0 {
-            texts = out;
+            for t in out {
+                texts.push(t.unwrap_or_else(|e| {
+                    rejected.push(e);
+                    String::new()
+                }));
+            }
         }
     }
-    Ok(report(&gold, &texts, best.map(|d| (d, bytes))))
+    let mut r = report(&gold, &texts, best.map(|d| (d, bytes)));
+    r.rejected = rejected;
+    Ok(r)
 }
 
 #[cfg(test)]

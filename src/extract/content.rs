@@ -1,6 +1,7 @@
 //! Main-text extraction: which part of a page is the article, and its text one block a line.
 //!
-//! In: a [`Dom`] and the page's title. Out: the article's text (empty when the page has none).
+//! In: a [`Dom`], the page's title and its deadline. Out: the article's text (empty when the page
+//! has none). Each step is a pass or two over the nodes (an ancestor walk is at most five deep).
 //!
 //! The steps, all on general signals (no site-specific rules):
 //! 1. Furniture is set aside: elements that never hold article text (scripts, controls,
@@ -19,7 +20,9 @@
 //!    short figures and furniture-named blocks are dropped, and the rest is written one block a
 //!    line; a first line repeating the title is dropped.
 
+use super::Deadline;
 use super::dom::{Dom, Kind, NONE};
+use crate::limits::LimitExceeded;
 
 /// Elements that never hold article text.
 fn is_never_text(name: &str) -> bool {
@@ -288,7 +291,7 @@ struct Stats {
     prose: Vec<u32>,
 }
 
-fn measure(dom: &Dom<'_>) -> Stats {
+fn measure(dom: &Dom<'_>, deadline: &mut Deadline) -> Result<Stats, LimitExceeded> {
     let n = dom.len();
     let mut s = Stats {
         dropped: vec![false; n],
@@ -303,6 +306,7 @@ fn measure(dom: &Dom<'_>) -> Stats {
     };
     // Never text, or hidden.
     for i in 0..n {
+        deadline.tick()?;
         let parent = dom.nodes[i].parent;
         if parent != NONE && s.dropped[parent as usize] {
             s.dropped[i] = true;
@@ -315,12 +319,13 @@ fn measure(dom: &Dom<'_>) -> Stats {
             }
         }
     }
-    sums(dom, &mut s);
+    sums(dom, &mut s, deadline)?;
     // Furniture by name, unless it holds half the page's prose (class names are not always
     // what they seem: a page builder's "widget" can hold the article).
     let page_prose = s.prose.first().copied().unwrap_or(0);
     let mut changed = false;
     for i in 0..n {
+        deadline.tick()?;
         let parent = dom.nodes[i].parent;
         if s.dropped[i] {
             continue;
@@ -339,13 +344,13 @@ fn measure(dom: &Dom<'_>) -> Stats {
         }
     }
     if changed {
-        sums(dom, &mut s);
+        sums(dom, &mut s, deadline)?;
     }
-    s
+    Ok(s)
 }
 
 /// Subtree sums of the kept nodes.
-fn sums(dom: &Dom<'_>, s: &mut Stats) {
+fn sums(dom: &Dom<'_>, s: &mut Stats, deadline: &mut Deadline) -> Result<(), LimitExceeded> {
     let n = dom.len();
     for v in [
         &mut s.text,
@@ -359,6 +364,7 @@ fn sums(dom: &Dom<'_>, s: &mut Stats) {
         v.iter_mut().for_each(|x| *x = 0);
     }
     for i in (0..n).rev() {
+        deadline.tick()?;
         if s.dropped[i] {
             continue;
         }
@@ -398,6 +404,7 @@ fn sums(dom: &Dom<'_>, s: &mut Stats) {
             }
         }
     }
+    Ok(())
 }
 
 fn link_density(s: &Stats, i: usize) -> f32 {
@@ -460,12 +467,17 @@ fn hint_weight(h: Hint) -> f32 {
 }
 
 /// The article's text, one block a line (empty when the page has no text at all).
-pub fn main_text(dom: &Dom<'_>, title: Option<&str>) -> String {
-    let s = measure(dom);
+pub fn main_text(
+    dom: &Dom<'_>,
+    title: Option<&str>,
+    deadline: &mut Deadline,
+) -> Result<String, LimitExceeded> {
+    let s = measure(dom, deadline)?;
     let n = dom.len();
     let mut score = vec![0f32; n];
     let mut initialised = vec![false; n];
     for i in 0..n {
+        deadline.tick()?;
         let name = dom.name(i);
         if s.dropped[i] || !is_paragraph(name) || s.inline[i] < 25 {
             continue;
@@ -509,7 +521,7 @@ pub fn main_text(dom: &Dom<'_>, title: Option<&str>) -> String {
     let Some((top, top_score)) = best else {
         // No paragraph anywhere: the whole (kept) page.
         let root = (0..n).find(|&i| dom.name(i) == "body").unwrap_or(0);
-        return write_text(dom, &s, &[root], title);
+        return write_text(dom, &s, &[root], title, deadline);
     };
 
     // Siblings that belong with the top candidate.
@@ -522,6 +534,7 @@ pub fn main_text(dom: &Dom<'_>, title: Option<&str>) -> String {
         let mut c = parent as usize + 1;
         let end = dom.nodes[parent as usize].end as usize;
         while c < end {
+            deadline.tick()?;
             let next = dom.nodes[c].end as usize;
             if c == top {
                 parts.push(c);
@@ -546,13 +559,17 @@ pub fn main_text(dom: &Dom<'_>, title: Option<&str>) -> String {
         && s.hint[top] == Hint::Content
     {
         let name = dom.name(top);
+        // The parts so far, in document order: a node inside one is skipped with it (they are
+        // disjoint subtrees, so one pointer walks them along).
+        let mut taken = parts.clone();
+        taken.sort_unstable();
+        let mut next_taken = taken.iter().peekable();
         let mut i = 0;
         while i < n {
-            let inside = parts
-                .iter()
-                .any(|&p| p <= i && i < dom.nodes[p].end as usize);
-            if inside {
-                i += 1;
+            deadline.tick()?;
+            while next_taken.next_if(|&&p| p < i).is_some() {}
+            if next_taken.peek().is_some_and(|&&p| p == i) {
+                i = dom.nodes[i].end as usize;
                 continue;
             }
             if !s.dropped[i]
@@ -569,7 +586,7 @@ pub fn main_text(dom: &Dom<'_>, title: Option<&str>) -> String {
         }
         parts.sort_unstable();
     }
-    write_text(dom, &s, &parts, title)
+    write_text(dom, &s, &parts, title, deadline)
 }
 
 fn ends_sentence(t: &str) -> bool {
@@ -593,13 +610,20 @@ fn is_clutter(dom: &Dom<'_>, s: &Stats, i: usize) -> bool {
     }
 }
 
-fn write_text(dom: &Dom<'_>, s: &Stats, parts: &[usize], title: Option<&str>) -> String {
+fn write_text(
+    dom: &Dom<'_>,
+    s: &Stats,
+    parts: &[usize],
+    title: Option<&str>,
+    deadline: &mut Deadline,
+) -> Result<String, LimitExceeded> {
     let mut out = String::new();
     for &root in parts {
         let mut stack: Vec<(usize, bool)> = Vec::new();
         let end = dom.nodes[root].end as usize;
         let mut i = root;
         while i < end {
+            deadline.tick()?;
             while let Some(&(e, block)) = stack.last() {
                 if e > i {
                     break;
@@ -633,6 +657,7 @@ fn write_text(dom: &Dom<'_>, s: &Stats, parts: &[usize], title: Option<&str>) ->
     let title_key = title.map(key);
     let mut lines: Vec<String> = Vec::new();
     for l in out.lines() {
+        deadline.tick()?;
         let l = l.split_whitespace().collect::<Vec<_>>().join(" ");
         if l.is_empty() {
             continue;
@@ -642,7 +667,7 @@ fn write_text(dom: &Dom<'_>, s: &Stats, parts: &[usize], title: Option<&str>) ->
         }
         lines.push(l);
     }
-    lines.join("\n")
+    Ok(lines.join("\n"))
 }
 
 fn key(s: &str) -> String {

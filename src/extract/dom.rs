@@ -2,9 +2,11 @@
 //! order, each knowing its parent and where its subtree ends, so that subtree sums are one
 //! backwards pass and a subtree is an index range.
 //!
-//! In: a page parsed by html5ever (through `scraper`). Out: a [`Dom`] borrowing its names,
-//! attributes and text.
+//! In: a page parsed by html5ever (through `scraper`) and the page's deadline. Out: a [`Dom`]
+//! borrowing its names, attributes and text (one walk with a stack, however deep the page).
 
+use super::Deadline;
+use crate::limits::LimitExceeded;
 use scraper::{Html, Node as HtmlNode, node::Element};
 
 /// No parent (the document root).
@@ -28,11 +30,12 @@ pub struct Dom<'a> {
 }
 
 impl<'a> Dom<'a> {
-    pub fn new(doc: &'a Html) -> Dom<'a> {
+    pub fn new(doc: &'a Html, deadline: &mut Deadline) -> Result<Dom<'a>, LimitExceeded> {
         let mut nodes: Vec<Node<'a>> = Vec::with_capacity(doc.tree.values().len());
         // (index in `nodes`, the html node it copies)
         let mut stack: Vec<(u32, ego_tree::NodeId)> = Vec::new();
         for edge in doc.tree.root().traverse() {
+            deadline.tick()?;
             match edge {
                 ego_tree::iter::Edge::Open(n) => {
                     let kind = match n.value() {
@@ -58,7 +61,7 @@ impl<'a> Dom<'a> {
                 }
             }
         }
-        Dom { nodes }
+        Ok(Dom { nodes })
     }
 
     pub fn len(&self) -> usize {

@@ -1,12 +1,14 @@
 //! Page metadata: title, author, published time, language and canonical URL.
 //!
-//! In: a [`Dom`] and the page's URL. Out: [`Meta`]. Sources, first found wins: `<meta>` tags
+//! In: a [`Dom`], the page's URL and its deadline. Out: [`Meta`]. Sources, first found wins: `<meta>` tags
 //! (Open Graph, `article:*`, Dublin Core, `name=author/date`), JSON-LD (`NewsArticle` and kin,
 //! also inside `@graph`), then the document itself (`<title>`, `<h1>`, `<time datetime>`,
 //! `<html lang>`). The canonical URL is `<link rel="canonical">`, else `og:url`, resolved against
 //! the page's URL; only http(s) URLs are kept.
 
+use super::Deadline;
 use super::dom::{Dom, Kind};
+use crate::limits::LimitExceeded;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -36,9 +38,10 @@ struct Found {
     jsonld: Vec<Value>,
 }
 
-fn gather(dom: &Dom<'_>) -> Found {
+fn gather(dom: &Dom<'_>, deadline: &mut Deadline) -> Result<Found, LimitExceeded> {
     let mut f = Found::default();
     for i in 0..dom.len() {
+        deadline.tick()?;
         let Kind::Element(e) = dom.nodes[i].kind else {
             continue;
         };
@@ -86,7 +89,7 @@ fn gather(dom: &Dom<'_>) -> Found {
             _ => {}
         }
     }
-    f
+    Ok(f)
 }
 
 /// JSON-LD objects that describe an article (arrays and `@graph` flattened).
@@ -186,8 +189,12 @@ pub fn resolve(href: &str, base: Option<&str>) -> Option<String> {
     matches!(resolved.scheme(), "http" | "https").then(|| resolved.to_string())
 }
 
-pub fn metadata(dom: &Dom<'_>, url: Option<&str>) -> Meta {
-    let f = gather(dom);
+pub fn metadata(
+    dom: &Dom<'_>,
+    url: Option<&str>,
+    deadline: &mut Deadline,
+) -> Result<Meta, LimitExceeded> {
+    let f = gather(dom, deadline)?;
     let title = f
         .meta(&["og:title", "twitter:title"])
         .or_else(|| f.ld("headline").and_then(Value::as_str).and_then(clean))
@@ -261,11 +268,11 @@ pub fn metadata(dom: &Dom<'_>, url: Option<&str>) -> Meta {
         .as_deref()
         .and_then(|h| resolve(h, url))
         .or_else(|| f.meta(&["og:url"]).and_then(|h| resolve(&h, url)));
-    Meta {
+    Ok(Meta {
         title,
         author,
         published,
         language,
         canonical_url,
-    }
+    })
 }

@@ -29,7 +29,7 @@ pub(super) fn prepare_guarded(
     }));
     prepared.unwrap_or_else(|panic| {
         // Scratch space a panic left half-written is not reused.
-        *work = Workspace::default();
+        *work = Workspace::new(work.limits.clone());
         let what = panic
             .downcast_ref::<String>()
             .map(String::as_str)
@@ -56,6 +56,7 @@ pub async fn ingest_paths(
     mut on_outcome: impl FnMut(&Outcome),
 ) -> Result<Summary> {
     let batch_size = pipeline.config().ingest.batch_size;
+    let limits = pipeline.config().limits.clone();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Batch>(PREPARED_WAITING);
     let reader_stop = stop.clone();
     let reader = std::thread::Builder::new()
@@ -65,10 +66,13 @@ pub async fn ingest_paths(
             let send = |items: &mut Vec<Item>| -> ControlFlow<()> {
                 let batch: Batch = std::mem::take(items)
                     .into_par_iter()
-                    .map_init(Workspace::default, |work, item| match item {
-                        Item::Doc { origin, doc } => prepare_guarded(origin, doc, work),
-                        Item::Rejected(r) => Err(r),
-                    })
+                    .map_init(
+                        || Workspace::new(limits.clone()),
+                        |work, item| match item {
+                            Item::Doc { origin, doc } => prepare_guarded(origin, doc, work),
+                            Item::Rejected(r) => Err(r),
+                        },
+                    )
                     .collect();
                 if tx.blocking_send(batch).is_err() {
                     ControlFlow::Break(())

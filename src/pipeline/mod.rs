@@ -120,11 +120,23 @@ fn kept_paragraphs(
     kept_at
 }
 
-/// Scratch space for [`prepare_with`], reused from one document to the next (one per thread).
+/// Scratch space for [`prepare_with`], reused from one document to the next (one per thread),
+/// and the limits the extractor works within (the defaults unless [`Workspace::new`] is given
+/// the configuration's).
 #[derive(Default)]
 pub struct Workspace {
     normalizer: Normalizer,
     features: FeatureReader,
+    limits: crate::limits::Limits,
+}
+
+impl Workspace {
+    pub fn new(limits: crate::limits::Limits) -> Workspace {
+        Workspace {
+            limits,
+            ..Workspace::default()
+        }
+    }
 }
 
 /// Extracts and normalizes one document. Pure: safe to run on any thread.
@@ -144,7 +156,7 @@ pub fn prepare_with(
     };
     let plain: std::borrow::Cow<'_, str> = match &doc.body {
         Body::Html(html) => {
-            let e = extract_html(html);
+            let e = extract_html(html, &work.limits).map_err(|e| reject(&e.to_string()))?;
             if doc.title.is_none() {
                 doc.title = e.title;
             }
@@ -156,7 +168,10 @@ pub fn prepare_with(
             }
             e.text.into()
         }
-        Body::Text(t) if looks_like_html(t) => extract_html(t).text.into(),
+        Body::Text(t) if looks_like_html(t) => extract_html(t, &work.limits)
+            .map_err(|e| reject(&e.to_string()))?
+            .text
+            .into(),
         Body::Text(t) => t.as_str().into(),
     };
     let title = doc
@@ -605,11 +620,13 @@ impl Pipeline {
     /// fails (or panics) is rejected and the rest go on.
     pub async fn ingest_documents(&mut self, docs: Vec<(Origin, Document)>) -> Vec<Outcome> {
         use rayon::prelude::*;
+        let limits = self.config.limits.clone();
         let prepared = tokio::task::spawn_blocking(move || {
             docs.into_par_iter()
-                .map_init(Workspace::default, |work, (origin, doc)| {
-                    files::prepare_guarded(origin, doc, work)
-                })
+                .map_init(
+                    || Workspace::new(limits.clone()),
+                    |work, (origin, doc)| files::prepare_guarded(origin, doc, work),
+                )
                 .collect::<Vec<_>>()
         })
         .await
