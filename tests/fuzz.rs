@@ -31,6 +31,7 @@
 //! tests of the binary do at the same time.
 
 use newsdedup::ingest::{Item, ReadOptions, read_jsonl};
+use newsdedup::limits::Limits;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::ops::ControlFlow;
@@ -1312,7 +1313,7 @@ fn run_feed(input: &[u8], _: &Context) -> Result<(), String> {
         Some("application/atom+xml; charset=utf-16"),
     ];
     let ct = types[input.len() % types.len()];
-    match newsdedup::feeds::parse_feed(input, ct, Some("http://example.org/feed/")) {
+    match newsdedup::feeds::parse_feed(input, ct, Some("http://example.org/feed/"), &Limits::default()) {
         Err(newsdedup::feeds::FeedError::Panicked { step, message }) => {
             Err(format!("PANIC (caught by parse_feed) in {step}: {message}"))
         }
@@ -1394,10 +1395,10 @@ fn run_date(input: &[u8], _: &Context) -> Result<(), String> {
 }
 
 fn run_opml(input: &[u8], _: &Context) -> Result<(), String> {
-    if let Ok((feeds, _)) = newsdedup::feeds::read_opml(input) {
+    if let Ok((feeds, _)) = newsdedup::feeds::read_opml(input, &Limits::default()) {
         // What was read writes out and reads back to the same feeds.
         let again = newsdedup::feeds::write_opml("fuzz", &feeds);
-        match newsdedup::feeds::read_opml(again.as_bytes()) {
+        match newsdedup::feeds::read_opml(again.as_bytes(), &Limits::default()) {
             Ok((back, _)) if back.len() == feeds.len() => {}
             Ok((back, _)) => {
                 return Err(format!(
@@ -1584,7 +1585,7 @@ fn a_feed_of_160000_tiny_items_parses_within_its_memory_bound() {
     let len = feed.len();
     let input = Arc::new(feed.into_bytes());
     fn parse(input: &[u8], _: &Context) -> Result<(), String> {
-        let _ = newsdedup::feeds::parse_feed(input, None, None);
+        let _ = newsdedup::feeds::parse_feed(input, None, None, &Limits::default());
         Ok(())
     }
     let t = Target {
@@ -1615,10 +1616,10 @@ fn a_feed_of_160000_tiny_items_parses_within_its_memory_bound() {
 fn a_multibyte_character_after_version_is_not_a_panic() {
     let opml = "<?xml version=\u{e9}\"1.0\"?><opml version=\"2.0\"><body>\
                 <outline text=\"A\" xmlUrl=\"https://a.example/feed\"/></body></opml>";
-    let read = std::panic::catch_unwind(|| newsdedup::feeds::read_opml(opml.as_bytes()));
+    let read = std::panic::catch_unwind(|| newsdedup::feeds::read_opml(opml.as_bytes(), &Limits::default()));
     assert!(read.is_ok(), "read_opml panicked");
     let feed = "<?xml version=\u{e9}\"1.0\"?><rss version=\"2.0\"><channel><title>T</title></channel></rss>";
-    let parsed = newsdedup::feeds::parse_feed(feed.as_bytes(), None, None);
+    let parsed = newsdedup::feeds::parse_feed(feed.as_bytes(), None, None, &Limits::default());
     assert!(
         !matches!(parsed, Err(newsdedup::feeds::FeedError::Panicked { .. })),
         "parse_feed caught a panic: {parsed:?}"
@@ -1641,7 +1642,7 @@ fn many_entity_references_are_an_error_within_the_memory_bound() {
     );
     let len = feed.len();
     fn parse(input: &[u8], _: &Context) -> Result<(), String> {
-        match newsdedup::feeds::parse_feed(input, None, None) {
+        match newsdedup::feeds::parse_feed(input, None, None, &Limits::default()) {
             Ok(f) => Err(format!(
                 "parsed, {} bytes of description",
                 f.entries
