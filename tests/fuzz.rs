@@ -1313,7 +1313,12 @@ fn run_feed(input: &[u8], _: &Context) -> Result<(), String> {
         Some("application/atom+xml; charset=utf-16"),
     ];
     let ct = types[input.len() % types.len()];
-    match newsdedup::feeds::parse_feed(input, ct, Some("http://example.org/feed/"), &Limits::default()) {
+    match newsdedup::feeds::parse_feed(
+        input,
+        ct,
+        Some("http://example.org/feed/"),
+        &Limits::default(),
+    ) {
         Err(newsdedup::feeds::FeedError::Panicked { step, message }) => {
             Err(format!("PANIC (caught by parse_feed) in {step}: {message}"))
         }
@@ -1612,11 +1617,12 @@ fn a_feed_of_160000_tiny_items_parses_within_its_memory_bound() {
 /// `strip_xml_encoding` (src/feeds/decode.rs:417, `&rest[1..]` takes the quote as one byte).
 /// `read_opml` does not catch it, so `feeds import` of such a file panics.
 #[test]
-#[ignore = "issue 16: read_opml panics on `<?xml version=é\"1.0\"?>`, to be fixed on branch a-feeds"]
 fn a_multibyte_character_after_version_is_not_a_panic() {
     let opml = "<?xml version=\u{e9}\"1.0\"?><opml version=\"2.0\"><body>\
                 <outline text=\"A\" xmlUrl=\"https://a.example/feed\"/></body></opml>";
-    let read = std::panic::catch_unwind(|| newsdedup::feeds::read_opml(opml.as_bytes(), &Limits::default()));
+    let read = std::panic::catch_unwind(|| {
+        newsdedup::feeds::read_opml(opml.as_bytes(), &Limits::default())
+    });
     assert!(read.is_ok(), "read_opml panicked");
     let feed = "<?xml version=\u{e9}\"1.0\"?><rss version=\"2.0\"><channel><title>T</title></channel></rss>";
     let parsed = newsdedup::feeds::parse_feed(feed.as_bytes(), None, None, &Limits::default());
@@ -1631,7 +1637,6 @@ fn a_multibyte_character_after_version_is_not_a_panic() {
 /// passed this binary's 1 GiB cap, aborting the run. Here 50,000 references in 0.2 MB: over
 /// `[limits] entity_bytes` (1 MiB), so it must be an error, within the memory bound.
 #[test]
-#[ignore = "issue 16: entity references are expanded without limit, to be fixed on branch a-feeds"]
 fn many_entity_references_are_an_error_within_the_memory_bound() {
     let feed = format!(
         "<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY e0 \"{}\">]><rss version=\"2.0\">\
