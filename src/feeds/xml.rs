@@ -12,7 +12,9 @@
 //! character data (not in attribute values), nested ones too, within the budget of
 //! [`Limits::entity_expansions`] references and [`Limits::entity_bytes`] bytes; external and
 //! parameter entities are never read (no file, no network): their references stay literal text.
-//! A text without any element, or one whose expansion goes over the budget, is an error.
+//! A text without any element, or one whose expansion goes over the budget, is an error. At most
+//! [`Limits::feed_elements`] elements are read: the rest of a longer document is dropped, as if
+//! it ended there, and the cut recorded ([`Repair::OverLimit`]).
 //!
 //! [`serialize`] writes a tree back as well-formed XML with every namespace declared on the root;
 //! [`inner_html`] writes an element's children as an HTML fragment.
@@ -110,6 +112,7 @@ impl Element {
     }
 
     pub fn with_text(mut self, text: impl Into<String>) -> Element {
+        self.children.reserve_exact(1);
         self.children.push(Node::Text(text.into()));
         self
     }
@@ -142,12 +145,15 @@ impl Element {
             .find(|a| a.ns.is_none() && a.local == local)
         {
             Some(a) => a.value = value.to_string(),
-            None => self.attrs.push(Attr {
-                prefix: None,
-                local: local.to_string(),
-                ns: None,
-                value: value.to_string(),
-            }),
+            None => {
+                self.attrs.reserve_exact(1);
+                self.attrs.push(Attr {
+                    prefix: None,
+                    local: local.to_string(),
+                    ns: None,
+                    value: value.to_string(),
+                })
+            }
         }
     }
 
@@ -239,8 +245,32 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Result<Tree, XmlError> {
     }
     let mut builder = Builder::default();
     let mut error = None;
+    let mut elements: u64 = 0;
     loop {
-        match reader.read_event() {
+        let event = reader.read_event();
+        // Elements kept in the tree count (not those dropped past the depth kept).
+        let kept = match event {
+            Ok(Event::Start(_)) => builder.stack.len() < MAX_DEPTH,
+            Ok(Event::Empty(_)) => true,
+            _ => false,
+        };
+        if kept {
+            elements += 1;
+            if elements > limits.feed_elements {
+                // The rest of the document is dropped, as if it ended here.
+                let over = LimitExceeded::new(
+                    "the document's elements",
+                    "feed_elements",
+                    "elements",
+                    limits.feed_elements,
+                );
+                repairs.push(Repair::OverLimit(format!(
+                    "{over}; the rest of the document was dropped"
+                )));
+                break;
+            }
+        }
+        match event {
             Ok(Event::Start(e)) => {
                 if builder.stack.len() >= MAX_DEPTH {
                     // Deeper elements are dropped (their text is kept), so that nothing that
@@ -413,7 +443,17 @@ impl Builder {
         }
     }
 
-    fn append(&mut self, node: Node) {
+    fn append(&mut self, mut node: Node) {
+        if let Node::Element(el) = &mut node {
+            // The element is complete: give back what its lists reserved to grow (a vector of
+            // nodes reserves four at its first push, 600 bytes for one child).
+            el.children.shrink_to_fit();
+            el.attrs.shrink_to_fit();
+            el.xmlns.shrink_to_fit();
+            if let Some(Node::Text(t)) = el.children.last_mut() {
+                t.shrink_to_fit();
+            }
+        }
         match self.stack.last_mut() {
             Some(parent) => {
                 if let (Node::Text(t), Some(Node::Text(prev))) = (&node, parent.children.last_mut())
@@ -1235,6 +1275,29 @@ mod tests {
         let xml = serialize(&t.root, None);
         assert!(xml.len() < 10_000, "{} bytes", xml.len());
         assert!(inner_html(&t.root).contains("deep"));
+    }
+
+    #[test]
+    fn a_document_is_cut_at_the_element_limit() {
+        let limits = Limits {
+            feed_elements: 5,
+            ..Limits::default()
+        };
+        let doc = format!("<rss><channel>{}</channel></rss>", "<a>x</a>".repeat(10));
+        let t = super::parse(&doc, &limits).unwrap();
+        let ch = t.root.child(None, "channel").unwrap();
+        assert_eq!(ch.elements().count(), 3, "rss, channel and 3 of the 10");
+        let cut: Vec<_> = t
+            .repairs
+            .iter()
+            .filter(|r| matches!(r, Repair::OverLimit(m) if m.contains("feed_elements")))
+            .collect();
+        assert_eq!(cut.len(), 1, "{:?}", t.repairs);
+        // Empty elements count too; at the limit nothing is cut.
+        let doc = format!("<rss>{}</rss>", "<a/>".repeat(4));
+        let t = super::parse(&doc, &limits).unwrap();
+        assert_eq!(t.root.elements().count(), 4);
+        assert!(!t.repairs.iter().any(|r| matches!(r, Repair::OverLimit(_))));
     }
 
     #[test]
