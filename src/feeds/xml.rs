@@ -24,7 +24,7 @@ use crate::limits::{LimitExceeded, Limits};
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub(crate) const NS_XML: &str = "http://www.w3.org/XML/1998/namespace";
 pub(crate) const NS_ATOM: &str = "http://www.w3.org/2005/Atom";
@@ -284,7 +284,7 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Result<Tree, XmlError> {
             }
             Ok(Event::Empty(e)) => {
                 let el = builder.start(e.name().as_ref(), &e, &mut repairs);
-                builder.scopes.pop();
+                builder.close_scope();
                 builder.append(Node::Element(el));
             }
             Ok(Event::End(e)) => {
@@ -354,7 +354,16 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Result<Tree, XmlError> {
     Ok(Tree { root, repairs })
 }
 
+/// The distinct repairs recorded for one document: a document can need one for each of
+/// countless distinct undeclared prefixes or text types, and each new one is compared with all
+/// before it. Past this, further ones are not recorded (a cut by a limit always is).
+const MAX_REPAIRS: usize = 64;
+
+/// Records a repair once.
 pub(crate) fn push_repair(repairs: &mut Vec<Repair>, r: Repair) {
+    if repairs.len() >= MAX_REPAIRS && !matches!(r, Repair::OverLimit(_)) {
+        return;
+    }
     if !repairs.contains(&r) {
         repairs.push(r);
     }
@@ -369,7 +378,11 @@ struct Builder {
     /// Names of open elements beyond [`MAX_DEPTH`] (dropped).
     overflow: Vec<String>,
     /// Namespace declarations per open element (prefix "" is the default namespace).
-    scopes: Vec<Vec<(String, String)>>,
+    /// (The prefixes each open element declares, innermost last, and each prefix's URIs in
+    /// those scopes, innermost last: looking one up takes no walk over the scopes, which a
+    /// document can fill with countless declarations.)
+    scopes: Vec<Vec<String>>,
+    bound: HashMap<String, Vec<String>>,
     root: Option<Element>,
     done: bool,
 }
@@ -379,10 +392,8 @@ impl Builder {
         if prefix == "xml" {
             return Some(NS_XML.to_string());
         }
-        for scope in self.scopes.iter().rev() {
-            if let Some((_, uri)) = scope.iter().rev().find(|(p, _)| p == prefix) {
-                return (!uri.is_empty()).then(|| uri.clone());
-            }
+        if let Some(uri) = self.bound.get(prefix).and_then(|uris| uris.last()) {
+            return (!uri.is_empty()).then(|| uri.clone());
         }
         if prefix.is_empty() {
             return None;
@@ -417,7 +428,11 @@ impl Builder {
                 raw_attrs.push((key, value));
             }
         }
-        self.scopes.push(scope.clone());
+        for (p, uri) in &scope {
+            self.bound.entry(p.clone()).or_default().push(uri.clone());
+        }
+        self.scopes
+            .push(scope.iter().map(|(p, _)| p.clone()).collect());
         let (prefix, local) = split_qname(qname);
         let ns = self.resolve(prefix.unwrap_or(""), repairs);
         let attrs = raw_attrs
@@ -440,6 +455,15 @@ impl Builder {
             attrs,
             xmlns: scope,
             children: Vec::new(),
+        }
+    }
+
+    /// Closes the namespace scope of the innermost open element.
+    fn close_scope(&mut self) {
+        for p in self.scopes.pop().unwrap_or_default() {
+            if let Some(uris) = self.bound.get_mut(&p) {
+                uris.pop();
+            }
         }
     }
 
@@ -501,7 +525,7 @@ impl Builder {
         }
         while self.stack.len() > pos {
             let el = self.stack.pop().expect("len > pos");
-            self.scopes.pop();
+            self.close_scope();
             self.append(Node::Element(el));
         }
     }
@@ -884,7 +908,10 @@ pub(crate) fn serialize(root: &Element, default_ns: Option<&str>) -> String {
     let mut namespaces = BTreeMap::new();
     collect_namespaces(root, &mut namespaces);
     let mut prefixes: BTreeMap<String, String> = BTreeMap::new();
-    let mut used: Vec<String> = Vec::new();
+    let mut used: HashSet<String> = HashSet::new();
+    // For a prefix taken, the last number tried after it: the first free `{p}{n}` is never
+    // below it (a document may declare countless namespaces with one prefix).
+    let mut next: HashMap<String, usize> = HashMap::new();
     for (ns, written) in &namespaces {
         if Some(ns.as_str()) == default_ns || ns == NS_XML {
             continue;
@@ -894,13 +921,13 @@ pub(crate) fn serialize(root: &Element, default_ns: Option<&str>) -> String {
             .or_else(|| written.clone().filter(|p| p != "xmlns" && p != "xml"))
             .unwrap_or_else(|| "ns".to_string());
         if used.contains(&p) {
-            let mut n = 1;
+            let n = next.entry(p.clone()).or_insert(1);
             while used.contains(&format!("{p}{n}")) {
-                n += 1;
+                *n += 1;
             }
             p = format!("{p}{n}");
         }
-        used.push(p.clone());
+        used.insert(p.clone());
         prefixes.insert(ns.clone(), p);
     }
     let mut out = String::with_capacity(4096);
@@ -1298,6 +1325,53 @@ mod tests {
         let t = super::parse(&doc, &limits).unwrap();
         assert_eq!(t.root.elements().count(), 4);
         assert!(!t.repairs.iter().any(|r| matches!(r, Repair::OverLimit(_))));
+    }
+
+    #[test]
+    fn countless_namespaces_and_prefixes_are_read_and_written_in_bounded_time() {
+        let n = 200_000;
+        let limits = Limits {
+            feed_elements: 2 * n + 2,
+            ..Limits::default()
+        };
+        // Declared on the root, each used once; then as many undeclared prefixes.
+        let decls: String = (0..n).map(|i| format!(" xmlns:p{i}=\"u:{i}\"")).collect();
+        let used: String = (0..n).map(|i| format!("<p{i}:a/>")).collect();
+        let undeclared: String = (0..n).map(|i| format!("<q{i}:a/>")).collect();
+        let doc = format!("<rss{decls}><channel>{used}{undeclared}</channel></rss>");
+        let start = std::time::Instant::now();
+        let t = super::parse(&doc, &limits).unwrap();
+        let ch = t.root.child(None, "channel").unwrap();
+        assert_eq!(ch.elements().count(), 2 * n as usize);
+        assert_eq!(ch.elements().next().unwrap().ns.as_deref(), Some("u:0"));
+        assert!(
+            t.repairs.len() <= MAX_REPAIRS,
+            "{} repairs",
+            t.repairs.len()
+        );
+        let xml = serialize(&t.root, None);
+        assert!(xml.contains("xmlns:p199999=\"u:199999\""));
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "took {:?}",
+            start.elapsed()
+        );
+    }
+
+    #[test]
+    fn one_prefix_declared_for_many_namespaces_is_written_with_numbers() {
+        let doc = "<r><a:x xmlns:a=\"u:1\"/><a:x xmlns:a=\"u:2\"/><a:x xmlns:a=\"u:3\"/>\
+                   <a1:x xmlns:a1=\"u:4\"/></r>";
+        let t = parse(doc).unwrap();
+        let xml = serialize(&t.root, None);
+        for decl in [
+            "xmlns:a=\"u:1\"",
+            "xmlns:a1=\"u:2\"",
+            "xmlns:a2=\"u:3\"",
+            "xmlns:a11=\"u:4\"",
+        ] {
+            assert!(xml.contains(decl), "{decl} not in {xml}");
+        }
     }
 
     #[test]
