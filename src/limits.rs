@@ -17,6 +17,12 @@ pub struct Limits {
     pub entity_expansions: u64,
     /// Bytes those expansions may add to a feed, in all.
     pub entity_bytes: u64,
+    /// Elements read from one feed document; the rest of the document is dropped (and the
+    /// cut recorded), so a feed of countless tiny elements cannot fill memory.
+    pub feed_elements: u64,
+    /// Entries kept from one feed: the first ones (a feed lists its newest first); the cut is
+    /// recorded.
+    pub feed_entries: u64,
     /// Bytes of one document's text or HTML: a `text`/`html` field, a `.txt`/`.html` file.
     pub document_bytes: u64,
     /// Bytes of one JSON Lines record (the whole line, before parsing).
@@ -42,6 +48,8 @@ impl Default for Limits {
         Limits {
             entity_expansions: 10_000,
             entity_bytes: 1024 * 1024,
+            feed_elements: 200_000,
+            feed_entries: 10_000,
             document_bytes: 4 * 1024 * 1024,
             line_bytes: 16 * 1024 * 1024,
             title_bytes: 4096,
@@ -64,7 +72,8 @@ pub struct LimitExceeded {
     pub limit: u64,
     /// The key in `[limits]` (or another section) that raises it.
     pub key: &'static str,
-    /// The unit of `actual` and `limit`: "bytes", "references", "levels", "ms".
+    /// The unit of `actual` and `limit`: "bytes", "references", "levels", "elements",
+    /// "entries", "ms".
     pub unit: &'static str,
 }
 

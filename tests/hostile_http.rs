@@ -461,14 +461,12 @@ async fn huge_and_countless_headers_are_refused() {
 /// million items (24 MB, body limit raised to 32 MiB) take `poll` 84 s and 3.9 GB of RSS, and
 /// are stored as `ok`.
 #[tokio::test]
-#[ignore = "issue 16: a feed of 1M tiny items drives poll to 3.9 GB and 84 s, to be fixed on branch a-feeds"]
 async fn a_feed_of_a_million_tiny_items_stays_bounded() {
     tiny_items_case(Hostile::MillionItems, 32 << 20).await;
 }
 
 /// The same at the default body limit: 160,000 items in 4.9 MB.
 #[tokio::test]
-#[ignore = "issue 16: a 4.9 MB feed of 160,000 tiny items drives poll past 300 MiB, to be fixed on branch a-feeds"]
 async fn a_feed_of_160000_tiny_items_at_the_default_body_limit_stays_bounded() {
     tiny_items_case(Hostile::TinyItems, BODY_LIMIT).await;
 }

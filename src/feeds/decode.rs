@@ -414,7 +414,7 @@ pub fn strip_xml_encoding(text: &str) -> std::borrow::Cow<'_, str> {
             let rest = decl[v + "version".len()..].trim_start().strip_prefix('=')?;
             let rest = rest.trim_start();
             let q = rest.chars().next()?;
-            let inner = &rest[1..];
+            let inner = &rest[q.len_utf8()..];
             let close = inner.find(q)?;
             Some(inner[..close].to_string())
         })
@@ -484,5 +484,31 @@ mod tests {
             "<?xml version=\"1.0\"?><a/>"
         );
         assert_eq!(charset_param("text/xml; Charset=\"UTF-8\""), Some("UTF-8"));
+    }
+
+    #[test]
+    fn a_declaration_with_multibyte_characters_is_not_a_panic() {
+        // A multibyte character where the quote should be: no version read, 1.0 written.
+        for decl in [
+            "<?xml version=\u{e9}\"1.0\"?><a/>",
+            "<?xml version=\u{e9}1.0\u{e9}?><a/>",
+            "<?xml version=\"\u{e9}\"?><a/>",
+            "<?xml version=\u{1f600}?><a/>",
+            "<?xml version=\u{e9}",
+            "<?xml vers\u{e9}ion=\"1.1\" encoding=\"\u{e9}\"?><a/>",
+        ] {
+            let out = strip_xml_encoding(decl);
+            if decl.contains("?>") {
+                assert!(
+                    out.starts_with("<?xml version=\"1.0\"?>"),
+                    "{decl:?} gave {out:?}"
+                );
+            }
+        }
+        // A multibyte quote character that does close is still read as a quote.
+        assert_eq!(
+            strip_xml_encoding("<?xml version=\u{e9}1.1\u{e9}?><a/>"),
+            "<?xml version=\"1.1\"?><a/>"
+        );
     }
 }

@@ -147,6 +147,11 @@ pub enum Repair {
     Truncated(String),
     /// Elements nested deeper than 200 levels were dropped (their text kept).
     DeepNesting,
+    /// Part of the document was dropped to stay within one of the [`Limits`]: the message
+    /// names the limit and the key that raises it.
+    ///
+    /// [`Limits`]: crate::limits::Limits
+    OverLimit(String),
     /// The decoder overruled or ignored a declared encoding.
     Encoding(String),
     /// `<rss>` without a usable `version` (or none at all) was read as RSS 2.0.

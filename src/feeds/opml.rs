@@ -39,11 +39,26 @@ pub enum OpmlError {
     /// Expanding its DTD's entities would go over a limit.
     #[error("OPML: {0}")]
     Limit(LimitExceeded),
+    /// A bug: the reader panicked on this document (caught, so an import reports it).
+    #[error("OPML: the reader failed (a bug, please report it): {0}")]
+    Panicked(String),
 }
 
 /// Reads the feeds of an OPML file (see the module documentation). Repairs that were needed
 /// (bare `&`, …) are returned beside the feeds. DTD entities are expanded within `limits`.
+/// Never panics: a panic inside is returned as [`OpmlError::Panicked`].
 pub fn read_opml(bytes: &[u8], limits: &Limits) -> Result<(Vec<OpmlFeed>, Vec<Repair>), OpmlError> {
+    std::panic::catch_unwind(|| read(bytes, limits)).unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic payload".to_string());
+        Err(OpmlError::Panicked(message))
+    })
+}
+
+fn read(bytes: &[u8], limits: &Limits) -> Result<(Vec<OpmlFeed>, Vec<Repair>), OpmlError> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(OpmlError::Empty);
     }

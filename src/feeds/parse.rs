@@ -1,8 +1,10 @@
 //! Parsing: the bytes of a feed → a [`ParsedFeed`].
 //!
 //! In: bytes, the HTTP `Content-Type` if known, the feed's URL if known, and the [`Limits`] of
-//! the work it may cause (DTD entity expansion). Out: a [`ParsedFeed`] or a [`FeedError`] naming
-//! the step that failed (or the limit it went over).
+//! the work it may cause (DTD entity expansion, elements read, entries kept). Out: a
+//! [`ParsedFeed`] or a [`FeedError`] naming the step that failed (or the limit it went over). A
+//! feed of more than `feed_entries` entries keeps its first ones (newest first, by convention),
+//! the cut recorded as a [`Repair::OverLimit`] and logged as a warning.
 //!
 //! XML feeds are decoded, read into a lenient tree, repaired ([`super::repair`]) and written out
 //! again well-formed for feed-rs. Before writing, each entry's own id is read from the tree and
@@ -26,7 +28,7 @@ use super::{
     Enclosure, FeedEntry, FeedError, FeedKind, ParseStep, ParsedBy, ParsedFeed, Repair,
     UpdatePeriod, guarded,
 };
-use crate::limits::Limits;
+use crate::limits::{LimitExceeded, Limits};
 use chrono::{DateTime, Utc, Weekday};
 use feed_rs::model;
 use serde_json::Value;
@@ -73,7 +75,7 @@ pub fn parse_feed(
         .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
     let mut feed = if text.starts_with('{') || text.starts_with('[') {
         guarded(ParseStep::ReadJson, || {
-            parse_json(text, base.as_ref(), &mut repairs)
+            parse_json(text, base.as_ref(), limits, &mut repairs)
         })?
     } else if text.contains('<') {
         guarded(ParseStep::ReadXml, || {
@@ -91,6 +93,12 @@ pub fn parse_feed(
         push_repair(&mut all, r);
     }
     feed.repairs = all;
+    for r in &feed.repairs {
+        if let Repair::OverLimit(cut) = r {
+            // Part of the feed was dropped: say so where the newsroom looks.
+            tracing::warn!(feed = url.unwrap_or("(no URL)"), "{cut}");
+        }
+    }
     Ok(feed)
 }
 
@@ -163,6 +171,9 @@ fn parse_xml_feed(
     })?;
     let (format, side, fallback_root, xml) = guarded(ParseStep::Repair, || {
         let format = repair(&mut tree.root, &mut tree.repairs).map_err(FeedError::NotAFeed)?;
+        if let Some(found) = cut_entries(&mut tree.root, &format, limits.feed_entries) {
+            tree.repairs.push(entries_cut(found, limits.feed_entries));
+        }
         let fallback_root = tree.root.clone();
         let side = scan_and_mark(&mut tree.root, &format, base);
         let default_ns = match format {
@@ -199,6 +210,43 @@ fn parse_xml_feed(
             .map_err(|_| e)
         }
     }
+}
+
+/// Drops from the tree the entries after the first `limit` (an RSS channel's items, an RDF
+/// document's items, an Atom feed's entries), before anything is done with them; the number
+/// there were, when some were dropped.
+fn cut_entries(root: &mut Element, format: &XmlFormat, limit: u64) -> Option<u64> {
+    let (container, ns, name) = match format {
+        XmlFormat::Rss { .. } => (
+            root.elements_mut().find(|e| e.is(None, "channel"))?,
+            None,
+            "item",
+        ),
+        XmlFormat::Rdf { .. } => (root, Some(NS_RSS10), "item"),
+        XmlFormat::Atom { .. } => (root, Some(NS_ATOM), "entry"),
+    };
+    let found = container.elements().filter(|e| e.is(ns, name)).count() as u64;
+    if found <= limit {
+        return None;
+    }
+    let mut seen = 0u64;
+    container.children.retain(|n| match n {
+        Node::Element(e) if e.is(ns, name) => {
+            seen += 1;
+            seen <= limit
+        }
+        _ => true,
+    });
+    container.children.shrink_to_fit();
+    Some(found)
+}
+
+/// The repair recorded when a feed's entries past the limit of
+/// `[limits] feed_entries` were dropped.
+fn entries_cut(found: u64, limit: u64) -> Repair {
+    let over =
+        LimitExceeded::new("the feed's entries", "feed_entries", "entries", limit).found(found);
+    Repair::OverLimit(format!("{over}; the first {limit} were kept"))
 }
 
 fn feed_rs_parser() -> feed_rs::parser::Parser {
@@ -264,6 +312,8 @@ fn scan_and_mark(root: &mut Element, format: &XmlFormat, doc_base: Option<&Url>)
                     .retain(|n| !matches!(n, Node::Element(e) if e.is(None, "guid")));
                 let mut guid = Element::new(None, "guid").with_text(format!("{MARKER}{k}"));
                 guid.set_attr("isPermaLink", "false");
+                // One more node, not room for four (a node is 144 bytes; a feed has thousands).
+                item.children.reserve_exact(1);
                 item.children.push(Node::Element(guid));
             }
         }
@@ -288,6 +338,7 @@ fn scan_and_mark(root: &mut Element, format: &XmlFormat, doc_base: Option<&Url>)
                     .attr_ns(NS_RDF, "about")
                     .and_then(|a| non_empty(a.to_string()));
                 side.entries.push(entry);
+                item.children.reserve_exact(1);
                 item.children.insert(
                     0,
                     Node::Element(
@@ -326,6 +377,7 @@ fn mark_atom(entry: &mut Element, k: usize) {
     entry
         .children
         .retain(|n| !matches!(n, Node::Element(e) if e.is(Some(NS_ATOM), "id")));
+    entry.children.reserve_exact(1);
     entry.children.push(Node::Element(
         Element::new(Some(NS_ATOM), "id").with_text(format!("{MARKER}{k}")),
     ));
@@ -981,12 +1033,24 @@ fn json_id(v: &Value) -> Option<String> {
 fn parse_json(
     text: &str,
     base: Option<&Url>,
+    limits: &Limits,
     repairs: &mut Vec<Repair>,
 ) -> Result<ParsedFeed, FeedError> {
-    let mut value: Value = serde_json::from_str(text).map_err(|e| FeedError::Failed {
+    let mut reader = serde_json::Deserializer::from_str(text);
+    let (mut value, cut) = serde::de::DeserializeSeed::deserialize(
+        CappedFeed {
+            limit: limits.feed_entries,
+        },
+        &mut reader,
+    )
+    .and_then(|v| reader.end().map(|()| v))
+    .map_err(|e| FeedError::Failed {
         step: ParseStep::ReadJson,
         reason: e.to_string(),
     })?;
+    if let Some(found) = cut {
+        repairs.push(entries_cut(found, limits.feed_entries));
+    }
     let Some(obj) = value.as_object_mut() else {
         return Err(FeedError::NotAFeed(
             "JSON that is not an object".to_string(),
@@ -1188,5 +1252,235 @@ fn fix_json_authors(o: &mut serde_json::Map<String, Value>) {
                 o.remove("authors");
             }
         }
+    }
+}
+
+/// Reads a JSON document as a [`Value`], keeping only the first `limit` objects of a top-level
+/// object's `items` (the rest are skipped unread, so countless tiny items take no memory); with
+/// the number of items there were when some were skipped. Any other top-level value is read as
+/// `null` (it is not a feed).
+struct CappedFeed {
+    limit: u64,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for CappedFeed {
+    type Value = (Value, Option<u64>);
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// Not an object, or an `items` that is not an array: skipped, read as `null`.
+macro_rules! visit_as_null {
+    ($($name:ident: $t:ty),*) => {
+        $(fn $name<E: serde::de::Error>(self, _: $t) -> Result<Self::Value, E> {
+            Ok(Default::default())
+        })*
+    };
+}
+
+impl<'de> serde::de::Visitor<'de> for CappedFeed {
+    type Value = (Value, Option<u64>);
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut obj = serde_json::Map::new();
+        let mut cut = None;
+        while let Some(key) = map.next_key::<String>()? {
+            let value = if key == "items" {
+                let (items, found) = map.next_value_seed(CappedItems { limit: self.limit })?;
+                cut = found;
+                items
+            } else {
+                map.next_value()?
+            };
+            obj.insert(key, value);
+        }
+        Ok((Value::Object(obj), cut))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok((Value::Null, None))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok((Value::Null, None))
+    }
+
+    visit_as_null!(visit_bool: bool, visit_i64: i64, visit_u64: u64, visit_f64: f64, visit_str: &str);
+}
+
+/// The `items` of a JSON Feed: its first `limit` objects (other values are dropped, as the
+/// reader drops them anyway), the rest skipped; with the number of items when some were.
+struct CappedItems {
+    limit: u64,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for CappedItems {
+    type Value = (Value, Option<u64>);
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for CappedItems {
+    type Value = (Value, Option<u64>);
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut kept = Vec::new();
+        let mut skipped = 0u64;
+        while (kept.len() as u64) < self.limit {
+            match seq.next_element::<Value>()? {
+                Some(v) if v.is_object() => kept.push(v),
+                Some(_) => {}
+                None => return Ok((Value::Array(kept), None)),
+            }
+        }
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+            skipped += 1;
+        }
+        let cut = (skipped > 0).then(|| kept.len() as u64 + skipped);
+        Ok((Value::Array(kept), cut))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok((Value::Null, None))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok((Value::Null, None))
+    }
+
+    visit_as_null!(visit_bool: bool, visit_i64: i64, visit_u64: u64, visit_f64: f64, visit_str: &str);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(feed_entries: u64) -> Limits {
+        Limits {
+            feed_entries,
+            ..Limits::default()
+        }
+    }
+
+    fn over_limit(feed: &ParsedFeed) -> Vec<&str> {
+        feed.repairs
+            .iter()
+            .filter_map(|r| match r {
+                Repair::OverLimit(m) => Some(m.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn guids(feed: &ParsedFeed) -> Vec<&str> {
+        feed.entries
+            .iter()
+            .filter_map(|e| e.guid.as_deref())
+            .collect()
+    }
+
+    #[test]
+    fn an_rss_or_rdf_feed_keeps_its_first_entries_up_to_the_limit() {
+        let items: String = (0..7)
+            .map(|i| format!("<item><title>t{i}</title><guid>g{i}</guid></item>"))
+            .collect();
+        let rss = format!("<rss version=\"2.0\"><channel><title>T</title>{items}</channel></rss>");
+        let f = parse_feed(rss.as_bytes(), None, None, &limits(3)).unwrap();
+        assert_eq!(guids(&f), ["g0", "g1", "g2"]);
+        let cut = over_limit(&f);
+        assert_eq!(cut.len(), 1, "{:?}", f.repairs);
+        assert!(
+            cut[0].contains("7 entries") && cut[0].contains("feed_entries"),
+            "{cut:?}"
+        );
+        // At the limit, nothing is cut.
+        let f = parse_feed(rss.as_bytes(), None, None, &limits(7)).unwrap();
+        assert_eq!(f.entries.len(), 7);
+        assert!(over_limit(&f).is_empty());
+
+        let rdf_items: String = (0..5)
+            .map(|i| format!("<item rdf:about=\"http://a/{i}\"><title>t{i}</title></item>"))
+            .collect();
+        let rdf = format!(
+            "<rdf:RDF xmlns:rdf=\"{NS_RDF}\" xmlns=\"{NS_RSS10}\"><channel><title>T</title>\
+             </channel>{rdf_items}</rdf:RDF>"
+        );
+        let f = parse_feed(rdf.as_bytes(), None, None, &limits(2)).unwrap();
+        assert_eq!(guids(&f), ["http://a/0", "http://a/1"]);
+        assert_eq!(over_limit(&f).len(), 1);
+    }
+
+    #[test]
+    fn an_atom_feed_keeps_its_first_entries_up_to_the_limit() {
+        let entries: String = (0..4)
+            .map(|i| {
+                format!(
+                    "<entry><id>e{i}</id><title>t{i}</title>\
+                     <updated>2024-01-0{}T00:00:00Z</updated></entry>",
+                    i + 1
+                )
+            })
+            .collect();
+        let atom = format!("<feed xmlns=\"{NS_ATOM}\"><title>T</title>{entries}</feed>");
+        let f = parse_feed(atom.as_bytes(), None, None, &limits(1)).unwrap();
+        assert_eq!(guids(&f), ["e0"]);
+        assert!(over_limit(&f)[0].contains("4 entries"));
+    }
+
+    #[test]
+    fn a_json_feed_keeps_its_first_items_up_to_the_limit() {
+        let items: Vec<String> = (0..6)
+            .map(|i| format!("{{\"id\":\"j{i}\",\"content_text\":\"x\"}}"))
+            .collect();
+        let json = format!(
+            "{{\"version\":\"https://jsonfeed.org/version/1.1\",\"title\":\"T\",\"items\":[{}]}}",
+            items.join(",")
+        );
+        let f = parse_feed(json.as_bytes(), None, None, &limits(4)).unwrap();
+        assert_eq!(guids(&f), ["j0", "j1", "j2", "j3"]);
+        assert!(over_limit(&f)[0].contains("6 entries"), "{:?}", f.repairs);
+        let f = parse_feed(json.as_bytes(), None, None, &limits(6)).unwrap();
+        assert_eq!(f.entries.len(), 6);
+        assert!(over_limit(&f).is_empty());
+        // What is not a feed stays so; `items` that is not an array is missing; trailing
+        // bytes are an error.
+        assert!(matches!(
+            parse_feed(b"[1, 2]", None, None, &limits(1)),
+            Err(FeedError::NotAFeed(_))
+        ));
+        let f = parse_feed(
+            b"{\"version\":\"https://jsonfeed.org/version/1.1\",\"title\":\"T\",\"items\":{\"a\":[1]}}",
+            None,
+            None,
+            &limits(1),
+        )
+        .unwrap();
+        assert!(f.entries.is_empty());
+        assert!(matches!(
+            parse_feed(
+                b"{\"version\":\"1\",\"items\":[]} x",
+                None,
+                None,
+                &limits(1)
+            ),
+            Err(FeedError::Failed { .. })
+        ));
     }
 }

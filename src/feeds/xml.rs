@@ -12,7 +12,9 @@
 //! character data (not in attribute values), nested ones too, within the budget of
 //! [`Limits::entity_expansions`] references and [`Limits::entity_bytes`] bytes; external and
 //! parameter entities are never read (no file, no network): their references stay literal text.
-//! A text without any element, or one whose expansion goes over the budget, is an error.
+//! A text without any element, or one whose expansion goes over the budget, is an error. At most
+//! [`Limits::feed_elements`] elements are read: the rest of a longer document is dropped, as if
+//! it ended there, and the cut recorded ([`Repair::OverLimit`]).
 //!
 //! [`serialize`] writes a tree back as well-formed XML with every namespace declared on the root;
 //! [`inner_html`] writes an element's children as an HTML fragment.
@@ -22,7 +24,7 @@ use crate::limits::{LimitExceeded, Limits};
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub(crate) const NS_XML: &str = "http://www.w3.org/XML/1998/namespace";
 pub(crate) const NS_ATOM: &str = "http://www.w3.org/2005/Atom";
@@ -110,6 +112,7 @@ impl Element {
     }
 
     pub fn with_text(mut self, text: impl Into<String>) -> Element {
+        self.children.reserve_exact(1);
         self.children.push(Node::Text(text.into()));
         self
     }
@@ -142,12 +145,15 @@ impl Element {
             .find(|a| a.ns.is_none() && a.local == local)
         {
             Some(a) => a.value = value.to_string(),
-            None => self.attrs.push(Attr {
-                prefix: None,
-                local: local.to_string(),
-                ns: None,
-                value: value.to_string(),
-            }),
+            None => {
+                self.attrs.reserve_exact(1);
+                self.attrs.push(Attr {
+                    prefix: None,
+                    local: local.to_string(),
+                    ns: None,
+                    value: value.to_string(),
+                })
+            }
         }
     }
 
@@ -239,8 +245,32 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Result<Tree, XmlError> {
     }
     let mut builder = Builder::default();
     let mut error = None;
+    let mut elements: u64 = 0;
     loop {
-        match reader.read_event() {
+        let event = reader.read_event();
+        // Elements kept in the tree count (not those dropped past the depth kept).
+        let kept = match event {
+            Ok(Event::Start(_)) => builder.stack.len() < MAX_DEPTH,
+            Ok(Event::Empty(_)) => true,
+            _ => false,
+        };
+        if kept {
+            elements += 1;
+            if elements > limits.feed_elements {
+                // The rest of the document is dropped, as if it ended here.
+                let over = LimitExceeded::new(
+                    "the document's elements",
+                    "feed_elements",
+                    "elements",
+                    limits.feed_elements,
+                );
+                repairs.push(Repair::OverLimit(format!(
+                    "{over}; the rest of the document was dropped"
+                )));
+                break;
+            }
+        }
+        match event {
             Ok(Event::Start(e)) => {
                 if builder.stack.len() >= MAX_DEPTH {
                     // Deeper elements are dropped (their text is kept), so that nothing that
@@ -254,7 +284,7 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Result<Tree, XmlError> {
             }
             Ok(Event::Empty(e)) => {
                 let el = builder.start(e.name().as_ref(), &e, &mut repairs);
-                builder.scopes.pop();
+                builder.close_scope();
                 builder.append(Node::Element(el));
             }
             Ok(Event::End(e)) => {
@@ -324,7 +354,16 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Result<Tree, XmlError> {
     Ok(Tree { root, repairs })
 }
 
+/// The distinct repairs recorded for one document: a document can need one for each of
+/// countless distinct undeclared prefixes or text types, and each new one is compared with all
+/// before it. Past this, further ones are not recorded (a cut by a limit always is).
+const MAX_REPAIRS: usize = 64;
+
+/// Records a repair once.
 pub(crate) fn push_repair(repairs: &mut Vec<Repair>, r: Repair) {
+    if repairs.len() >= MAX_REPAIRS && !matches!(r, Repair::OverLimit(_)) {
+        return;
+    }
     if !repairs.contains(&r) {
         repairs.push(r);
     }
@@ -339,7 +378,11 @@ struct Builder {
     /// Names of open elements beyond [`MAX_DEPTH`] (dropped).
     overflow: Vec<String>,
     /// Namespace declarations per open element (prefix "" is the default namespace).
-    scopes: Vec<Vec<(String, String)>>,
+    /// (The prefixes each open element declares, innermost last, and each prefix's URIs in
+    /// those scopes, innermost last: looking one up takes no walk over the scopes, which a
+    /// document can fill with countless declarations.)
+    scopes: Vec<Vec<String>>,
+    bound: HashMap<String, Vec<String>>,
     root: Option<Element>,
     done: bool,
 }
@@ -349,10 +392,8 @@ impl Builder {
         if prefix == "xml" {
             return Some(NS_XML.to_string());
         }
-        for scope in self.scopes.iter().rev() {
-            if let Some((_, uri)) = scope.iter().rev().find(|(p, _)| p == prefix) {
-                return (!uri.is_empty()).then(|| uri.clone());
-            }
+        if let Some(uri) = self.bound.get(prefix).and_then(|uris| uris.last()) {
+            return (!uri.is_empty()).then(|| uri.clone());
         }
         if prefix.is_empty() {
             return None;
@@ -387,7 +428,11 @@ impl Builder {
                 raw_attrs.push((key, value));
             }
         }
-        self.scopes.push(scope.clone());
+        for (p, uri) in &scope {
+            self.bound.entry(p.clone()).or_default().push(uri.clone());
+        }
+        self.scopes
+            .push(scope.iter().map(|(p, _)| p.clone()).collect());
         let (prefix, local) = split_qname(qname);
         let ns = self.resolve(prefix.unwrap_or(""), repairs);
         let attrs = raw_attrs
@@ -413,7 +458,26 @@ impl Builder {
         }
     }
 
-    fn append(&mut self, node: Node) {
+    /// Closes the namespace scope of the innermost open element.
+    fn close_scope(&mut self) {
+        for p in self.scopes.pop().unwrap_or_default() {
+            if let Some(uris) = self.bound.get_mut(&p) {
+                uris.pop();
+            }
+        }
+    }
+
+    fn append(&mut self, mut node: Node) {
+        if let Node::Element(el) = &mut node {
+            // The element is complete: give back what its lists reserved to grow (a vector of
+            // nodes reserves four at its first push, 600 bytes for one child).
+            el.children.shrink_to_fit();
+            el.attrs.shrink_to_fit();
+            el.xmlns.shrink_to_fit();
+            if let Some(Node::Text(t)) = el.children.last_mut() {
+                t.shrink_to_fit();
+            }
+        }
         match self.stack.last_mut() {
             Some(parent) => {
                 if let (Node::Text(t), Some(Node::Text(prev))) = (&node, parent.children.last_mut())
@@ -461,7 +525,7 @@ impl Builder {
         }
         while self.stack.len() > pos {
             let el = self.stack.pop().expect("len > pos");
-            self.scopes.pop();
+            self.close_scope();
             self.append(Node::Element(el));
         }
     }
@@ -844,7 +908,10 @@ pub(crate) fn serialize(root: &Element, default_ns: Option<&str>) -> String {
     let mut namespaces = BTreeMap::new();
     collect_namespaces(root, &mut namespaces);
     let mut prefixes: BTreeMap<String, String> = BTreeMap::new();
-    let mut used: Vec<String> = Vec::new();
+    let mut used: HashSet<String> = HashSet::new();
+    // For a prefix taken, the last number tried after it: the first free `{p}{n}` is never
+    // below it (a document may declare countless namespaces with one prefix).
+    let mut next: HashMap<String, usize> = HashMap::new();
     for (ns, written) in &namespaces {
         if Some(ns.as_str()) == default_ns || ns == NS_XML {
             continue;
@@ -854,13 +921,13 @@ pub(crate) fn serialize(root: &Element, default_ns: Option<&str>) -> String {
             .or_else(|| written.clone().filter(|p| p != "xmlns" && p != "xml"))
             .unwrap_or_else(|| "ns".to_string());
         if used.contains(&p) {
-            let mut n = 1;
+            let n = next.entry(p.clone()).or_insert(1);
             while used.contains(&format!("{p}{n}")) {
-                n += 1;
+                *n += 1;
             }
             p = format!("{p}{n}");
         }
-        used.push(p.clone());
+        used.insert(p.clone());
         prefixes.insert(ns.clone(), p);
     }
     let mut out = String::with_capacity(4096);
@@ -1235,6 +1302,76 @@ mod tests {
         let xml = serialize(&t.root, None);
         assert!(xml.len() < 10_000, "{} bytes", xml.len());
         assert!(inner_html(&t.root).contains("deep"));
+    }
+
+    #[test]
+    fn a_document_is_cut_at_the_element_limit() {
+        let limits = Limits {
+            feed_elements: 5,
+            ..Limits::default()
+        };
+        let doc = format!("<rss><channel>{}</channel></rss>", "<a>x</a>".repeat(10));
+        let t = super::parse(&doc, &limits).unwrap();
+        let ch = t.root.child(None, "channel").unwrap();
+        assert_eq!(ch.elements().count(), 3, "rss, channel and 3 of the 10");
+        let cut: Vec<_> = t
+            .repairs
+            .iter()
+            .filter(|r| matches!(r, Repair::OverLimit(m) if m.contains("feed_elements")))
+            .collect();
+        assert_eq!(cut.len(), 1, "{:?}", t.repairs);
+        // Empty elements count too; at the limit nothing is cut.
+        let doc = format!("<rss>{}</rss>", "<a/>".repeat(4));
+        let t = super::parse(&doc, &limits).unwrap();
+        assert_eq!(t.root.elements().count(), 4);
+        assert!(!t.repairs.iter().any(|r| matches!(r, Repair::OverLimit(_))));
+    }
+
+    #[test]
+    fn countless_namespaces_and_prefixes_are_read_and_written_in_bounded_time() {
+        let n = 200_000;
+        let limits = Limits {
+            feed_elements: 2 * n + 2,
+            ..Limits::default()
+        };
+        // Declared on the root, each used once; then as many undeclared prefixes.
+        let decls: String = (0..n).map(|i| format!(" xmlns:p{i}=\"u:{i}\"")).collect();
+        let used: String = (0..n).map(|i| format!("<p{i}:a/>")).collect();
+        let undeclared: String = (0..n).map(|i| format!("<q{i}:a/>")).collect();
+        let doc = format!("<rss{decls}><channel>{used}{undeclared}</channel></rss>");
+        let start = std::time::Instant::now();
+        let t = super::parse(&doc, &limits).unwrap();
+        let ch = t.root.child(None, "channel").unwrap();
+        assert_eq!(ch.elements().count(), 2 * n as usize);
+        assert_eq!(ch.elements().next().unwrap().ns.as_deref(), Some("u:0"));
+        assert!(
+            t.repairs.len() <= MAX_REPAIRS,
+            "{} repairs",
+            t.repairs.len()
+        );
+        let xml = serialize(&t.root, None);
+        assert!(xml.contains("xmlns:p199999=\"u:199999\""));
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "took {:?}",
+            start.elapsed()
+        );
+    }
+
+    #[test]
+    fn one_prefix_declared_for_many_namespaces_is_written_with_numbers() {
+        let doc = "<r><a:x xmlns:a=\"u:1\"/><a:x xmlns:a=\"u:2\"/><a:x xmlns:a=\"u:3\"/>\
+                   <a1:x xmlns:a1=\"u:4\"/></r>";
+        let t = parse(doc).unwrap();
+        let xml = serialize(&t.root, None);
+        for decl in [
+            "xmlns:a=\"u:1\"",
+            "xmlns:a1=\"u:2\"",
+            "xmlns:a2=\"u:3\"",
+            "xmlns:a11=\"u:4\"",
+        ] {
+            assert!(xml.contains(decl), "{decl} not in {xml}");
+        }
     }
 
     #[test]
