@@ -561,8 +561,8 @@ fn extract_refuses_redirect_loops_and_other_schemes() {
 /// `page_fetches` as failed with its reason (or, for a failure the fetcher calls transient — a
 /// timeout, an HTTP protocol error — kept in `page_queue` with its error, to be tried again up
 /// to three times), the teaser linking to a good page gets that page's text, and the poll stays
-/// within its bounds. (`allow_hosts` lets the loopback pages through
-/// the outbound policy of issue 16 once it is in; today the key is ignored.)
+/// within its bounds. (`allow_hosts` lets the loopback pages on the other port through the
+/// outbound policy.)
 #[tokio::test]
 async fn entry_pages_from_hostile_servers_are_recorded_failed() {
     let raw = RawServer::start();
