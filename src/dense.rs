@@ -39,6 +39,11 @@ dense_id!(ArticleId);
 dense_id!(ClusterId);
 dense_id!(StoryId);
 
+/// The highest article, cluster or story id the tables hold (the two values above it mark "no
+/// value" and "several members"). Ids read from the store are checked against it
+/// (`store::rows::RowAt::dense_id`), so a hand-edited id is an error naming its row.
+pub const MAX_ID: i64 = (u32::MAX - 2) as i64;
+
 /// No value.
 const NIL: u32 = u32::MAX;
 /// In [`Groups`]: the group has several members, listed in the side table.

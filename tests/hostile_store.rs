@@ -269,6 +269,55 @@ fn a_since_beyond_the_calendar_is_an_error_naming_the_value() {
     }
 }
 
+/// Ids are handed out from 1, and the pipeline's in-memory tables are indexed by them: an id
+/// edited outside that range (negative, or past the 2³² the tables hold) is an error naming its
+/// row — the article is left out, or for the highest id, which sizes the tables, the command
+/// stops with the message — never a panic or an allocation of the id's size.
+#[tokio::test]
+async fn ids_edited_out_of_range_are_errors_naming_the_row() {
+    let db = store_with_a_cluster();
+    let mut conn = edit(&db.path).await;
+    for sql in [
+        "INSERT INTO clusters (cluster_id, created_at) VALUES (-7, '2024-08-01T00:00:00Z')",
+        "UPDATE articles SET cluster_id = -7 WHERE article_id = 2",
+    ] {
+        sqlx::query(sql).execute(&mut conn).await.expect(sql);
+    }
+    let more = db.file("more.jsonl");
+    write_jsonl(
+        &more,
+        &[
+            json!({"id": "c-1", "url": "https://c.example/libraries", "source": "Paper C",
+                 "title": "Sunday libraries", "published": "2024-08-02T07:00:00Z",
+                 "text": STORY}),
+        ],
+    );
+    let out = db.run(&["ingest", more.to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("articles row article_id=2") && stderr.contains("id -7 is outside"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    sqlx::query(
+        "INSERT INTO clusters (cluster_id, created_at) VALUES (5000000000, '2024-08-01T00:00:00Z')",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    for args in [vec!["ingest", more.to_str().unwrap()], vec!["poll"]] {
+        let out = db.run(&args);
+        let stderr = text(&out.stderr);
+        assert!(!out.status.success(), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("id 5000000000 is outside") && !stderr.contains("panicked"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
 #[test]
 fn a_config_feed_interval_out_of_range_is_an_error_naming_the_feed() {
     // 300 billion years of seconds no longer fit the stored i64 (they wrapped negative); a

@@ -155,6 +155,30 @@ impl<'r> RowAt<'r> {
         }
     }
 
+    /// Column `i` as an article, cluster or story id: from 1 to [`crate::dense::MAX_ID`], as
+    /// newsdedup hands them out (the in-memory tables are indexed by them).
+    pub fn dense_id(&self, i: usize) -> Result<i64> {
+        let id: i64 = self.get(i)?;
+        self.check_dense(i, id, 1)
+    }
+
+    /// `id`, read from column `i`, unless it is outside `least..=MAX_ID`.
+    pub fn check_dense(&self, i: usize, id: i64, least: i64) -> Result<i64> {
+        if (least..=crate::dense::MAX_ID).contains(&id) {
+            return Ok(id);
+        }
+        Err(self.error(
+            i,
+            sqlx::Error::Decode(
+                format!(
+                    "id {id} is outside {least}..={}, the ids newsdedup hands out",
+                    crate::dense::MAX_ID
+                )
+                .into(),
+            ),
+        ))
+    }
+
     fn error(&self, i: usize, source: sqlx::Error) -> Error {
         Error::Row {
             row: self.to_string(),
