@@ -21,7 +21,8 @@ use std::time::Duration;
 pub const BIN: &str = env!("CARGO_BIN_EXE_newsdedup");
 
 /// The folder of test data other people wrote (`$NEWSDEDUP_SHARED`, default: `shared` beside the
-/// repository). `None`, with a notice, when it is absent: tests that need it then return early.
+/// repository). When it is absent: under `CI=true` the test fails naming the folder; elsewhere
+/// `None`, with a notice, and tests that need it return early.
 pub fn shared_dir() -> Option<PathBuf> {
     let dir = match std::env::var_os("NEWSDEDUP_SHARED") {
         Some(d) if !d.is_empty() => PathBuf::from(d),
@@ -29,6 +30,11 @@ pub fn shared_dir() -> Option<PathBuf> {
     };
     if dir.is_dir() {
         Some(dir)
+    } else if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!(
+            "CI=true but the shared test data is missing at {} (set NEWSDEDUP_SHARED)",
+            dir.display()
+        );
     } else {
         eprintln!(
             "notice: shared test data not found at {} (set NEWSDEDUP_SHARED); skipping",
