@@ -32,7 +32,7 @@ const GOFEED_FIELDS: &[(&str, usize, usize)] = &[
 
 /// feedparser: files read, and those without an `Expect:` line (not compared).
 const FEEDPARSER_FILES: usize = 2107;
-const FEEDPARSER_WITHOUT_EXPECT: usize = 17;
+const FEEDPARSER_WITHOUT_EXPECT: usize = 0;
 /// feedparser files we could not parse, all listed as checks that read no field.
 const FEEDPARSER_NOT_PARSED: &[&str] = &["illformed/rss_empty_document.xml"];
 
@@ -46,9 +46,9 @@ struct Measured {
 
 /// Everything outside `wellformed/sanitize/`.
 const OUTSIDE_SANITIZE: Measured = Measured {
-    checks: 1345,
-    applicable: 719,
-    pass: 695,
+    checks: 1362,
+    applicable: 736,
+    pass: 712,
 };
 
 /// `wellformed/sanitize/` (sanitising HTML, which we do not do).

@@ -949,12 +949,62 @@ struct TestHeader {
     headers: Vec<(String, String)>,
 }
 
+/// The first 8,192 characters of a test file as text. Most are ASCII-compatible; the UTF-16 and
+/// UTF-32 ones (told by their byte-order mark, or by the zero bytes around the first `<`) are
+/// decoded, so their `Expect:` lines are read too.
+fn header_text(bytes: &[u8]) -> String {
+    const CHARS: usize = 8192;
+    let (width, big_endian, bom) = match bytes {
+        [0, 0, 0xFE, 0xFF, ..] => (4, true, 4),
+        [0xFF, 0xFE, 0, 0, ..] => (4, false, 4),
+        [0, 0, 0, b'<', ..] => (4, true, 0),
+        [b'<', 0, 0, 0, ..] => (4, false, 0),
+        [0xFE, 0xFF, ..] => (2, true, 2),
+        [0xFF, 0xFE, ..] => (2, false, 2),
+        [0, b'<', ..] => (2, true, 0),
+        [b'<', 0, ..] => (2, false, 0),
+        _ => return String::from_utf8_lossy(&bytes[..bytes.len().min(CHARS)]).into_owned(),
+    };
+    let body = &bytes[bom..bytes.len().min(bom + CHARS * width)];
+    if width == 2 {
+        let units = body.chunks_exact(2).map(|c| {
+            let pair = [c[0], c[1]];
+            if big_endian {
+                u16::from_be_bytes(pair)
+            } else {
+                u16::from_le_bytes(pair)
+            }
+        });
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect()
+    } else {
+        body.chunks_exact(4)
+            .map(|c| {
+                let quad = [c[0], c[1], c[2], c[3]];
+                let code = if big_endian {
+                    u32::from_be_bytes(quad)
+                } else {
+                    u32::from_le_bytes(quad)
+                };
+                char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER)
+            })
+            .collect()
+    }
+}
+
 fn read_header(bytes: &[u8]) -> TestHeader {
-    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(8192)]);
+    let text = header_text(bytes);
     let mut h = TestHeader::default();
     for line in text.lines() {
         let line = line.trim_start_matches('\u{feff}').trim();
         if let Some(e) = line.strip_prefix("Expect:") {
+            h.expect = Some(e.trim().to_string());
+        } else if line.starts_with("\"__TEST__\"")
+            && let Some((_, e)) = line.split_once("Expect:")
+        {
+            // A JSON Feed test: `"__TEST__": "Description: … Expect: … -->",`.
+            let e = e.split_once("-->").map_or(e, |(e, _)| e);
             h.expect = Some(e.trim().to_string());
         } else if let Some(hd) = line.strip_prefix("Header:")
             && let Some((k, v)) = hd.split_once(':')
@@ -2107,5 +2157,30 @@ mod tests {
             ]
         );
         assert_eq!(r.failures.len(), 2);
+    }
+
+    #[test]
+    fn headers_of_utf16_utf32_and_json_tests_are_read() {
+        let text = "<!--\nExpect: not bozo and encoding == 'utf-16be'\n-->\n<rss/>";
+        let utf16be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let mut utf16le_bom = vec![0xFF, 0xFE];
+        utf16le_bom.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let utf32be: Vec<u8> = text
+            .chars()
+            .flat_map(|c| u32::from(c).to_be_bytes())
+            .collect();
+        let mut utf32le_bom = vec![0xFF, 0xFE, 0, 0];
+        utf32le_bom.extend(text.chars().flat_map(|c| u32::from(c).to_le_bytes()));
+        for bytes in [utf16be, utf16le_bom, utf32be, utf32le_bom] {
+            assert_eq!(
+                read_header(&bytes).expect.as_deref(),
+                Some("not bozo and encoding == 'utf-16be'")
+            );
+        }
+        let json = "{\n  \"__TEST__\": \"Description: basic Expect: not bozo and len(entries) == 2 -->\",\n}";
+        assert_eq!(
+            read_header(json.as_bytes()).expect.as_deref(),
+            Some("not bozo and len(entries) == 2")
+        );
     }
 }
