@@ -368,3 +368,43 @@ fn stories_gva_meets_its_floors() {
     s.at_least("stories", "f1", floor::GVA_STORY_F1);
     s.check();
 }
+
+/// The harvester behind the `harvested` furniture: a page's blocks are split at block-level
+/// elements, outside the head and scripts; furniture is what shares no word 4-gram with the gold
+/// text, placed before, inside or after it, without blocks that lack a letter or are too long.
+#[test]
+fn harvested_furniture_is_the_pages_blocks_outside_its_article() {
+    use labelled::furniture::{MAX_WORDS, Place, blocks, page_furniture};
+    let long = vec!["word"; MAX_WORDS + 1].join(" ");
+    let html = format!(
+        "<html><head><title>Site | Story</title><script>var a = 1;</script></head><body>\
+         <nav><a href=/>Home</a> <a href=/news>News</a></nav>\
+         <p>The council met on <b>Tuesday</b> to approve the new budget for schools.</p>\
+         <div class=ad>Advertisement<br>|</div>\
+         <p>It passed by seven votes to two after a long debate.</p>\
+         <noscript>Enable JavaScript</noscript>\
+         <ul><li>{long}</li><li>© 2019 Site Media</li></ul></body></html>"
+    );
+    assert_eq!(
+        blocks(&html),
+        [
+            "Home News",
+            "The council met on Tuesday to approve the new budget for schools.",
+            "Advertisement",
+            "|",
+            "It passed by seven votes to two after a long debate.",
+            long.as_str(),
+            "© 2019 Site Media",
+        ]
+    );
+    let gold = "The council met on Tuesday to approve the new budget for schools.\n\
+                It passed by seven votes to two after a long debate.";
+    assert_eq!(
+        page_furniture(&html, gold),
+        [
+            (Place::Before, "Home News".to_string()),
+            (Place::Inside, "Advertisement".to_string()),
+            (Place::After, "© 2019 Site Media".to_string()),
+        ]
+    );
+}
