@@ -2,9 +2,14 @@
 //! text, from real articles read from the shared corpora (never copied into the repo).
 //!
 //! ```sh
-//! cargo run --release --example make_labelled -- ../shared /tmp/labelled.jsonl [SEED [hard]]
+//! cargo run --release --example make_labelled -- ../shared /tmp/labelled.jsonl [SEED [hard]] \
+//!     [--furniture written|harvested]
 //! newsdedup eval /tmp/labelled.jsonl
 //! ```
+//!
+//! `--furniture` picks the outlets' furniture: `written` (the default) is the generator's own
+//! lines, `harvested` the blocks of the extraction benchmark's real pages outside their article
+//! text (`tests/common/furniture.rs`), which the fixed furniture rules were not written from.
 //!
 //! The generator is `tests/common/labelled.rs` (the quality floors of `tests/quality.rs` score
 //! the same records): originals from the extraction benchmark's gold texts and CleanEval, 0–5
@@ -16,16 +21,29 @@ mod labelled;
 
 use std::path::Path;
 
+const USAGE: &str =
+    "usage: make_labelled SHARED_DIR OUT.jsonl [SEED [hard]] [--furniture written|harvested]";
+
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
+    let mut args: Vec<String> = std::env::args().collect();
+    let mut source = labelled::Furniture::Written;
+    if let Some(i) = args.iter().position(|a| a == "--furniture") {
+        let Some(s) = args.get(i + 1).and_then(|s| labelled::Furniture::parse(s)) else {
+            eprintln!("{USAGE}");
+            std::process::exit(2);
+        };
+        source = s;
+        args.drain(i..i + 2);
+    }
     if args.len() < 3 {
-        eprintln!("usage: make_labelled SHARED_DIR OUT.jsonl [SEED [hard]]");
+        eprintln!("{USAGE}");
         std::process::exit(2);
     }
     let shared = Path::new(&args[1]);
     let seed: u64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(7);
     let hard = args.get(4).is_some_and(|a| a == "hard");
-    let Some((records, originals)) = labelled::syndication_corpus(shared, seed, hard) else {
+    let Some((records, originals)) = labelled::syndication_corpus(shared, seed, hard, source)
+    else {
         eprintln!("no originals found under {}", shared.display());
         std::process::exit(1);
     };

@@ -17,6 +17,9 @@
 //! Everything is driven by a seeded RNG: the same seed gives the same records, byte for byte.
 #![allow(dead_code)]
 
+#[path = "furniture.rs"]
+pub mod furniture;
+
 use newsdedup::ingest::split_title;
 use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, SliceRandom};
@@ -130,11 +133,52 @@ pub fn load_originals(shared: &Path) -> Vec<(String, Vec<String>)> {
     out
 }
 
+/// Where the outlets' furniture (header, footer and in-text lines) comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Furniture {
+    /// The lines written for this generator (the fixed furniture rules know most of them).
+    Written,
+    /// Blocks harvested from the extraction benchmark's real pages outside their article text
+    /// ([`furniture`]), four before and four after, one in the text, one site an outlet.
+    Harvested,
+}
+
+impl Furniture {
+    pub fn parse(s: &str) -> Option<Furniture> {
+        match s {
+            "written" => Some(Furniture::Written),
+            "harvested" => Some(Furniture::Harvested),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Furniture::Written => "written",
+            Furniture::Harvested => "harvested",
+        }
+    }
+}
+
 struct Outlet {
     name: String,
     header: Vec<String>,
     footer: Vec<String>,
     inline: String,
+}
+
+/// The outlets with their furniture from `source`: the same names either way.
+fn outlets_from(shared: &Path, source: Furniture) -> Vec<Outlet> {
+    let mut outlets = outlets();
+    if source == Furniture::Harvested {
+        let drawn = furniture::draw(&furniture::harvest(shared), outlets.len(), 4);
+        for (o, d) in outlets.iter_mut().zip(drawn) {
+            o.header = d.header;
+            o.footer = d.footer;
+            o.inline = d.inline[d.inline.len() / 2].clone();
+        }
+    }
+    outlets
 }
 
 fn outlets() -> Vec<Outlet> {
@@ -266,9 +310,16 @@ fn typography(s: &str, curly: bool, entities: bool) -> String {
     out
 }
 
-/// The syndication corpus of `seed` (`hard`: the harder edits), in the order it is written, and
-/// the number of originals; `None` when no originals are found under `shared`.
-pub fn syndication_corpus(shared: &Path, seed: u64, hard: bool) -> Option<(Vec<Value>, usize)> {
+/// The syndication corpus of `seed` (`hard`: the harder edits) with the outlets' furniture from
+/// `source`, in the order it is written, and the number of originals; `None` when no originals
+/// are found under `shared`. The RNG draws the same either way, so the two sources give the same
+/// copies with different furniture.
+pub fn syndication_corpus(
+    shared: &Path,
+    seed: u64,
+    hard: bool,
+    source: Furniture,
+) -> Option<(Vec<Value>, usize)> {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut originals = load_originals(shared);
     // One text in eight is kept back as the outlets' own local paragraphs.
@@ -281,7 +332,7 @@ pub fn syndication_corpus(shared: &Path, seed: u64, hard: bool) -> Option<(Vec<V
     if originals.is_empty() || locals.is_empty() {
         return None;
     }
-    let outlets = outlets();
+    let outlets = outlets_from(shared, source);
     let mut records = Vec::new();
     for (oi, (title, paras)) in originals.iter().enumerate() {
         // Some originals are briefs: their first two or three paragraphs.
