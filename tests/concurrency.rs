@@ -203,6 +203,7 @@ async fn two_ingests_at_once_both_store_everything_or_one_refuses_cleanly() {
                 !err.contains("constraint") && stored == 0,
                 "{name} ingest failed halfway ({stored} stored): {err}"
             );
+            assert_refusal_says_what_to_do(&err, &db.path);
         }
     }
     assert!(
@@ -211,4 +212,47 @@ async fn two_ingests_at_once_both_store_everything_or_one_refuses_cleanly() {
         String::from_utf8_lossy(&oa.stderr),
         String::from_utf8_lossy(&ob.stderr)
     );
+}
+
+/// A second writer while one holds the database (here this process, through `Store::open`)
+/// refuses at once, stores nothing, and its message names the database and says what to do.
+#[tokio::test]
+async fn a_second_writer_is_refused_with_a_message_naming_the_database() {
+    let db = TestDb::new();
+    let input = db.file("wire.jsonl");
+    write_jsonl(
+        &input,
+        &originals().iter().map(|o| o.record()).collect::<Vec<_>>(),
+    );
+    let store = newsdedup::store::Store::open(&db.path, Default::default())
+        .await
+        .unwrap();
+    let out = db.run(&["ingest", input.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a second writer ran: {err}");
+    assert_refusal_says_what_to_do(&err, &db.path);
+    store.close().await.unwrap();
+    let pool = read_only_pool(&db.path).await;
+    assert_eq!(
+        common::count(&pool, "articles").await,
+        0,
+        "the refused ingest stored nothing"
+    );
+    pool.close().await;
+    // Once the first writer is gone, the same command writes.
+    db.ingest(&[&input]);
+}
+
+/// The refusal of a second writer: names the database and the other writer, and says what to do.
+fn assert_refusal_says_what_to_do(err: &str, db: &std::path::Path) {
+    let names = format!(
+        "database {} is being written by another newsdedup process",
+        db.display()
+    );
+    assert!(err.contains(&names), "names the database: {err}");
+    assert!(
+        err.contains("wait for it to finish or stop it, then run this again"),
+        "says what to do: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
 }

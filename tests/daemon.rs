@@ -335,22 +335,31 @@ async fn broken_responses_are_recorded_and_other_feeds_go_on() {
     let s: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     assert_eq!(s["feeds"], feeds.len(), "{s}");
+    // What each feed's stored error says (lower-cased), `None` for no error.
     let expect = [
-        (1, "ok", ""),
-        (2, "fetch_error", "truncated"),
-        (3, "fetch_error", ""),
-        (4, "fetch_error", "limit"),
-        (5, "fetch_error", "limit"),
-        (6, "fetch_error", "loop"),
-        (7, "fetch_error", "within 2s"),
+        (1, "ok", None),
+        (2, "fetch_error", Some("truncated")),
+        (
+            3,
+            "fetch_error",
+            Some("/reset.xml: connection reset or closed"),
+        ),
+        (4, "fetch_error", Some("limit")),
+        (5, "fetch_error", Some("limit")),
+        (6, "fetch_error", Some("loop")),
+        (7, "fetch_error", Some("within 2s")),
     ];
     for (id, outcome, says) in expect {
         let row = feed_row(&db, id).await;
         assert_eq!(row.get::<String, _>("last_outcome"), outcome, "feed {id}");
-        if outcome != "ok" {
-            let err = row.get::<String, _>("last_error").to_lowercase();
-            assert!(err.contains(says), "feed {id}: {err}");
-            assert_eq!(row.get::<i64, _>("failures"), 1, "feed {id}");
+        let err = row.get::<Option<String>, _>("last_error");
+        match says {
+            None => assert_eq!(err, None, "feed {id}"),
+            Some(says) => {
+                let err = err.unwrap_or_default().to_lowercase();
+                assert!(err.contains(says), "feed {id}: {err}");
+                assert_eq!(row.get::<i64, _>("failures"), 1, "feed {id}");
+            }
         }
     }
     // Bytes that are not UTF-8 in a feed that says it is: read (replacement characters), stored.

@@ -383,6 +383,7 @@ fn odd_dates() {
     )
     .unwrap();
     let want = Utc.with_ymd_and_hms(2014, 7, 6, 12, 56, 0).unwrap();
+    assert_eq!(f.entries.len(), 3, "every item is an entry");
     for e in &f.entries {
         assert_eq!(e.published, Some(want));
         assert_eq!(e.updated, None);

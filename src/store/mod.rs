@@ -179,7 +179,7 @@ fn lock_writer(path: &Path) -> Result<std::fs::File> {
         let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
         if rc != 0 {
             return Err(Error::Busy(format!(
-                "database {} is being written by another newsdedup process (lock {}); readers can run alongside, writers one at a time",
+                "database {} is being written by another newsdedup process (lock {}); wait for it to finish or stop it, then run this again (readers can run alongside)",
                 path.display(),
                 lock_path.display()
             )));

@@ -1,7 +1,8 @@
 //! Large generated JSON Lines corpora for the crash and concurrency tests: many small, distinct
 //! news-like documents (60–150 words: pseudo-words and common short words in sentences and
 //! paragraphs), with some exact repeats of earlier records (a re-delivered feed item) and some
-//! copies of a recent text by another outlet, all from a seeded RNG.
+//! near copies by another outlet (a word changed, in the longer texts a sentence cut too) of a
+//! recent text or of one of the first ones, all from a seeded RNG.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -30,8 +31,17 @@ pub struct CorpusStats {
     pub urls: HashSet<String>,
     /// Lines that repeat an earlier line exactly.
     pub repeats: usize,
-    /// (original URL, copy URL) of the near copies.
-    pub near_copies: Vec<(String, String)>,
+    /// The near copies, in the order written.
+    pub near_copies: Vec<NearCopy>,
+}
+
+/// Another outlet's copy of a recent record's text, under its own headline and URL.
+#[derive(Debug, Clone)]
+pub struct NearCopy {
+    pub original: String,
+    pub copy: String,
+    /// Besides the one word changed, a whole sentence of the original is left out.
+    pub sentence_cut: bool,
 }
 
 fn vocabulary(rng: &mut StdRng, n: usize) -> Vec<String> {
@@ -99,8 +109,70 @@ fn text_of(paragraphs: &[Vec<String>]) -> String {
         .join("\n\n")
 }
 
+/// Texts of at least this many words lose a sentence in their near copies: the copy keeps 100
+/// words or more (sentences have at most 20), so its shingle sample stays large enough to be
+/// compared, and all but the ~9 shingles around the cut and the changed word are the original's.
+const CUT_FROM_WORDS: usize = 120;
+
+/// A near copy of `paragraphs`: one word replaced by another of `vocab` (keeping its capital and
+/// full stop) and, when the text has [`CUT_FROM_WORDS`] words or more, one sentence (not a
+/// paragraph's only one) left out. Returns the copy and whether a sentence was cut.
+fn near_copy(
+    rng: &mut StdRng,
+    vocab: &[String],
+    paragraphs: &[Vec<String>],
+) -> (Vec<Vec<String>>, bool) {
+    let mut copy = paragraphs.to_vec();
+    let words: usize = copy.iter().map(Vec::len).sum();
+    let mut cut = false;
+    if words >= CUT_FROM_WORDS {
+        // Sentences as (paragraph, first word, end), in paragraphs of two or more.
+        let mut sentences = Vec::new();
+        for (p, para) in copy.iter().enumerate() {
+            let mut start = 0;
+            let mut spans = Vec::new();
+            for (i, w) in para.iter().enumerate() {
+                if w.ends_with('.') {
+                    spans.push((p, start, i + 1));
+                    start = i + 1;
+                }
+            }
+            if spans.len() > 1 {
+                sentences.extend(spans);
+            }
+        }
+        if !sentences.is_empty() {
+            let (p, from, to) = sentences[rng.random_range(0..sentences.len())];
+            copy[p].drain(from..to);
+            cut = true;
+        }
+    }
+    let p = rng.random_range(0..copy.len());
+    let w = rng.random_range(0..copy[p].len());
+    let old = copy[p][w].clone();
+    let bare = old.trim_end_matches('.');
+    let mut new = bare.to_string();
+    while new.eq_ignore_ascii_case(bare) {
+        new = vocab[rng.random_range(0..vocab.len())].clone();
+    }
+    if bare.starts_with(|c: char| c.is_uppercase()) {
+        new = capitalized(&new);
+    }
+    if old.ends_with('.') {
+        new.push('.');
+    }
+    copy[p][w] = new;
+    (copy, cut)
+}
+
+/// Texts of the corpus's first records that half the near copies copy (the other half copy a
+/// recent one): a test that stops an ingest part-way has these originals stored, and most of
+/// their copies not yet.
+const EARLY: usize = 64;
+
 /// Writes `docs` records to `path`: every 50th line repeats an earlier line exactly, and every
-/// 25th record is another outlet's copy of a recent record's text (under its own headline).
+/// other 25th record is another outlet's near copy (under its own headline) of a recent record's
+/// text, or, every other time, of one of the first [`EARLY`] records'.
 pub fn write_corpus(path: &Path, docs: usize, seed: u64) -> CorpusStats {
     let mut rng = StdRng::seed_from_u64(seed);
     let vocab = vocabulary(&mut rng, 6000);
@@ -109,6 +181,8 @@ pub fn write_corpus(path: &Path, docs: usize, seed: u64) -> CorpusStats {
     let mut stats = CorpusStats::default();
     // Recent records, kept to repeat or copy: (url, line, paragraphs).
     let mut recent: Vec<(String, String, Vec<Vec<String>>)> = Vec::new();
+    // The first records, kept to copy: (url, paragraphs).
+    let mut early: Vec<(String, Vec<Vec<String>>)> = Vec::new();
     for n in 0..docs {
         let line = if n % 50 == 49 && !recent.is_empty() {
             stats.repeats += 1;
@@ -117,9 +191,20 @@ pub fn write_corpus(path: &Path, docs: usize, seed: u64) -> CorpusStats {
             let source = format!("outlet-{:02}", rng.random_range(0..40));
             let url = format!("https://{source}.example/news/{n}");
             let paragraphs = if n % 25 == 24 && !recent.is_empty() {
-                let (orig_url, _, orig) = &recent[rng.random_range(0..recent.len())];
-                stats.near_copies.push((orig_url.clone(), url.clone()));
-                orig.clone()
+                let (original, orig) = if stats.near_copies.len() % 2 == 1 && early.len() == EARLY {
+                    let (url, paragraphs) = &early[rng.random_range(0..early.len())];
+                    (url.clone(), paragraphs)
+                } else {
+                    let (url, _, paragraphs) = &recent[rng.random_range(0..recent.len())];
+                    (url.clone(), paragraphs)
+                };
+                let (copy, sentence_cut) = near_copy(&mut rng, &vocab, orig);
+                stats.near_copies.push(NearCopy {
+                    original,
+                    copy: url.clone(),
+                    sentence_cut,
+                });
+                copy
             } else {
                 let words = rng.random_range(60..=150);
                 body(&mut rng, &vocab, words)
@@ -144,6 +229,9 @@ pub fn write_corpus(path: &Path, docs: usize, seed: u64) -> CorpusStats {
             let line = serde_json::to_string(&record).expect("serializing");
             stats.identities += 1;
             stats.urls.insert(url.clone());
+            if early.len() < EARLY {
+                early.push((url.clone(), paragraphs.clone()));
+            }
             if recent.len() < 64 {
                 recent.push((url, line.clone(), paragraphs));
             } else {
