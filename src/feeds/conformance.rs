@@ -1379,8 +1379,8 @@ enum Ast {
     Int(i64),
     Float(f64),
     Tuple(Vec<Ast>),
-    /// A dictionary literal (never compared: our fields are not dictionaries).
-    Dict,
+    /// A dictionary literal: compared only with an enclosure, key by key.
+    Dict(Vec<(Ast, Ast)>),
     Index(Box<Ast>, Box<Ast>),
     Attr(Box<Ast>, String),
     Call(Box<Ast>, Vec<Ast>),
@@ -1602,18 +1602,19 @@ impl ExprParser {
             }
             Some(Tok::Op("{")) => {
                 self.pos += 1;
+                let mut pairs = Vec::new();
                 if !self.eat_op("}") {
                     loop {
-                        self.expr()?;
+                        let k = self.expr()?;
                         self.expect_op(":")?;
-                        self.expr()?;
+                        pairs.push((k, self.expr()?));
                         if self.eat_op("}") {
                             break;
                         }
                         self.expect_op(",")?;
                     }
                 }
-                Ok(Ast::Dict)
+                Ok(Ast::Dict(pairs))
             }
             other => Err(format!("unexpected {other:?}")),
         }
@@ -1719,7 +1720,7 @@ impl<'a> Evaluator<'a> {
                     .map(|i| self.eval(i).and_then(|v| self.resolve(v)))
                     .collect::<Eval<_>>()?,
             ),
-            Ast::Dict => return Err("dictionary comparison".into()),
+            Ast::Dict(_) => return Err("dictionary comparison".into()),
             Ast::Name(n) => match n.as_str() {
                 "bozo" => Val::Bool(self.feed.is_none_or(ParsedFeed::is_malformed)),
                 "None" => Val::None,
@@ -1817,6 +1818,22 @@ impl<'a> Evaluator<'a> {
                         _ => Val::Int(-1),
                     }
                 }
+                (Ast::Attr(base, m), [key]) if m == "has_key" => {
+                    let b = self.eval(base)?;
+                    let k = self.eval(key)?;
+                    match (b, k) {
+                        (Val::Path(mut p), Val::Str(k)) => {
+                            p.push(PathSeg::Key(k));
+                            // We store an empty value as absent, so "has the key" is "has a value".
+                            match self.resolve(Val::Path(p))? {
+                                Val::Field(_, v) => Val::Bool(v.is_some()),
+                                Val::None => Val::Bool(false),
+                                _ => Val::Bool(true),
+                            }
+                        }
+                        _ => return Err("has_key".into()),
+                    }
+                }
                 (Ast::Attr(base, m), [key]) if m == "get" => {
                     let b = self.eval(base)?;
                     let k = self.eval(key)?;
@@ -1835,6 +1852,11 @@ impl<'a> Evaluator<'a> {
                 _ => return Err("function call".into()),
             },
             Ast::Compare(first, rest) => {
+                if let [(op, Ast::Dict(pairs))] = rest.as_slice()
+                    && op == "=="
+                {
+                    return self.enclosure_equal(first, pairs);
+                }
                 let mut left = self.eval(first)?;
                 left = self.resolve(left)?;
                 let mut all = true;
@@ -1854,6 +1876,42 @@ impl<'a> Evaluator<'a> {
                 Val::Bool(all)
             }
         })
+    }
+
+    /// `entries[i]['enclosures'][n] == {'href': …, 'length': …, 'type': …}`: an enclosure is the one
+    /// dictionary of fields we store, and these are all its keys, so comparing them one by one is
+    /// Python's dictionary equality.
+    fn enclosure_equal(&mut self, base: &Ast, pairs: &[(Ast, Ast)]) -> Eval<Val> {
+        let Val::Path(p) = self.eval(base)? else {
+            return Err("dictionary comparison".into());
+        };
+        let is_enclosure = matches!(p.as_slice(),
+            [PathSeg::Key(e), PathSeg::Index(_), PathSeg::Key(k), PathSeg::Index(_)]
+                if e == "entries" && k == "enclosures");
+        if !is_enclosure {
+            // Not evaluated: named by the field, as any other comparison with it would be.
+            self.resolve(Val::Path(p))?;
+            return Err("dictionary comparison".into());
+        }
+        let mut keys = Vec::new();
+        let mut all = true;
+        for (k, v) in pairs {
+            let Val::Str(key) = self.eval(k)? else {
+                return Err("dictionary key".into());
+            };
+            keys.push(key.clone());
+            let mut kp = p.clone();
+            kp.push(PathSeg::Key(key));
+            let ours = self.resolve(Val::Path(kp))?;
+            let want = self.eval(v)?;
+            let want = self.resolve(want)?;
+            all &= self.equal(&ours, &want)?;
+        }
+        keys.sort();
+        if keys != ["href", "length", "type"] {
+            return Err(format!("dictionary comparison with keys {keys:?}"));
+        }
+        Ok(Val::Bool(all))
     }
 
     /// Resolves a path into our data (a field value, a count, a time tuple) or says why it is
@@ -2069,6 +2127,48 @@ mod tests {
             evaluate(r"feed['title'] == u'\u0045xample ' + '& co'", f),
             Verdict::Pass
         );
+        assert_eq!(
+            evaluate("not entries[0].has_key('link') and feed.has_key('ttl')", f),
+            Verdict::Pass
+        );
+        assert!(matches!(
+            evaluate("entries[0].has_key('title') == False", f),
+            Verdict::Fail(_)
+        ));
+    }
+
+    #[test]
+    fn an_enclosure_compares_with_a_dictionary() {
+        let feed = parse_feed(
+            b"<rss version=\"2.0\"><channel><title>E</title><item><title>T</title>\
+              <enclosure url=\"http://example.com/1\" length=\"100\" type=\"image/png\"/>\
+              <enclosure url=\"http://example.com/2\" length=\"200000\" type=\"image/gif\"/>\
+              </item></channel></rss>",
+            None,
+            None,
+            &crate::limits::Limits::default(),
+        )
+        .unwrap();
+        let f = Some(&feed);
+        let dict = |href: &str| {
+            format!(
+                "entries[0]['enclosures'][1] == {{'href': '{href}', 'length': '200000', 'type': 'image/gif'}}"
+            )
+        };
+        assert_eq!(evaluate(&dict("http://example.com/2"), f), Verdict::Pass);
+        assert!(matches!(
+            evaluate(&dict("http://example.com/1"), f),
+            Verdict::Fail(_)
+        ));
+        // Not all of an enclosure's keys, or not an enclosure: not evaluated.
+        assert!(matches!(
+            evaluate("entries[0]['enclosures'][1] == {'href': 'x'}", f),
+            Verdict::NotApplicable(_)
+        ));
+        assert!(matches!(
+            evaluate("feed['image'] == {'href': 'x'}", f),
+            Verdict::NotApplicable(_)
+        ));
     }
 
     #[test]
