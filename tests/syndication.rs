@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::syndication::{Copy, Original, copies, originals, site_wrapper_words, wrapped_in_site};
+use common::syndication::{
+    Copy, Furniture, Original, SiteWrapper, copies, copies_by, originals, outlets_from,
+};
 use common::{TestDb, clean_text_of_url, cluster_of_url, write_jsonl};
 use newsdedup::config::Config;
 use newsdedup::document::ClusterId;
@@ -290,36 +292,197 @@ async fn syndicated_copies_join_their_original_and_show_exactly_their_edits() {
     assert!(text.contains("cut: "), "{text}");
 }
 
+/// A line's words, lower-cased: how a furniture line is recognised in a clean text whatever
+/// normalization did to its quotes, spaces and entities.
+fn line_key(line: &str) -> String {
+    line.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Floors of the copies with harvested furniture (measured when set, in the comments; raised as
+/// the figures improve). The fixed furniture rules were not written from these lines, so most
+/// of them stay in the first copies of each outlet until learned boilerplate knows them.
+mod harvested {
+    /// Copies outside their original's cluster.
+    pub const MAX_COPIES_MISPLACED: usize = 0; // 0 of 25
+    /// (copy, furniture line) pairs whose line is kept as a line of the copy's clean text (a line
+    /// a copy carries twice counts twice).
+    pub const MAX_LINES_KEPT: usize = 115; // 115 of 250
+    /// Copies whose diff against the original shows other edits than their own (the kept
+    /// furniture as added sentences).
+    pub const MAX_COPIES_WRONG_EDITS: usize = 22; // 22 of 25
+}
+
+/// The copies of the test above with their outlets' furniture harvested from real pages
+/// (`tests/common/furniture.rs`) instead of written for the tests: the same edits and the same
+/// checks, counted and held to floors rather than required of every copy.
 #[tokio::test]
-async fn different_articles_in_the_same_site_wrapper_stay_apart() {
+async fn copies_with_harvested_furniture_join_their_original() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
     let originals = originals();
-    let words = site_wrapper_words();
-    assert!((140..=170).contains(&words), "wrapper of {words} words");
+    let outlets = outlets_from(&shared, Furniture::Harvested);
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let copies = copies_by(&mut rng, &originals, &outlets);
+    assert_eq!(copies.len(), originals.len() * 5);
+    let furniture_lines: usize = copies.iter().map(|c| c.furniture.len()).sum();
+    assert!(
+        furniture_lines >= copies.len() * 9,
+        "{furniture_lines} furniture lines"
+    );
+
+    let mut records: Vec<Value> = originals.iter().map(Original::record).collect();
+    records.extend(copies.iter().map(|c| c.record.clone()));
+    records.shuffle(&mut rng);
+    let db = TestDb::new();
+    let input = db.file("syndication.jsonl");
+    write_jsonl(&input, &records);
+    let summary = db.ingest(&[&input]);
+    assert_eq!(
+        summary["rejected"].as_array().map(Vec::len),
+        Some(0),
+        "{summary}"
+    );
+    let pool = db.pool().await;
+    let mut cluster_of_original = Vec::new();
+    for o in &originals {
+        cluster_of_original.push(cluster_of_url(&pool, &o.url()).await);
+    }
+    let distinct: BTreeSet<_> = cluster_of_original.iter().collect();
+    assert_eq!(distinct.len(), originals.len(), "different stories merged");
+
+    let mut misplaced = Vec::new();
+    let mut kept = Vec::new();
+    for c in &copies {
+        let got = cluster_of_url(&pool, &c.url).await;
+        if got != cluster_of_original[c.original] {
+            misplaced.push(format!(
+                "{} by {} ({:?}) is in cluster {got}, its original in {}",
+                originals[c.original].key, c.outlet, c.plan, cluster_of_original[c.original]
+            ));
+        }
+        let clean = clean_text_of_url(&pool, &c.url).await;
+        let lines: BTreeSet<String> = clean.lines().map(line_key).collect();
+        for f in &c.furniture {
+            let k = line_key(f);
+            if !k.is_empty() && lines.contains(&k) {
+                kept.push(format!(
+                    "{} by {}: {f:?}",
+                    originals[c.original].key, c.outlet
+                ));
+            }
+        }
+    }
+    let mut wrong_edits = Vec::new();
+    for (i, o) in originals.iter().enumerate() {
+        let id = cluster_of_original[i];
+        let report = db.run_json(&["cluster", &id.to_string(), "--json"]);
+        let members = report["members"].as_array().unwrap();
+        let by_url: HashMap<&str, &Value> = members
+            .iter()
+            .map(|m| (m["url"].as_str().unwrap(), m))
+            .collect();
+        for c in copies.iter().filter(|c| c.original == i) {
+            if let Some(m) = by_url.get(c.url.as_str())
+                && let Err(e) = check_edits(c, o, &m["edits"])
+            {
+                wrong_edits.push(e);
+            }
+        }
+    }
+    eprintln!(
+        "harvested furniture: {} of {} copies misplaced; {} of {furniture_lines} furniture lines kept; {} copies with other edits",
+        misplaced.len(),
+        copies.len(),
+        kept.len(),
+        wrong_edits.len()
+    );
+    let mut failures = Vec::new();
+    if misplaced.len() > harvested::MAX_COPIES_MISPLACED {
+        failures.push(format!(
+            "{} copies outside their original's cluster (floor: at most {}):\n{}",
+            misplaced.len(),
+            harvested::MAX_COPIES_MISPLACED,
+            misplaced.join("\n")
+        ));
+    }
+    if kept.len() > harvested::MAX_LINES_KEPT {
+        failures.push(format!(
+            "{} furniture lines kept in clean texts (floor: at most {}):\n{}",
+            kept.len(),
+            harvested::MAX_LINES_KEPT,
+            kept.join("\n")
+        ));
+    }
+    if wrong_edits.len() > harvested::MAX_COPIES_WRONG_EDITS {
+        failures.push(format!(
+            "{} copies show other edits than their own (floor: at most {}):\n{}",
+            wrong_edits.len(),
+            harvested::MAX_COPIES_WRONG_EDITS,
+            wrong_edits.join("\n\n")
+        ));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Two different articles in one site's wrapper are not copies of each other; the wrapper is
+/// the one written for the tests (about 150 words) or one harvested from a real site.
+async fn different_articles_in_one_wrapper_stay_apart(wrapper: &SiteWrapper) {
+    let originals = originals();
     // The two shortest stories: the wrapper is the largest share of their text.
     let mut by_length: Vec<&Original> = originals.iter().collect();
     by_length.sort_by_key(|o| o.words());
     let (a, b) = (by_length[0], by_length[1]);
+    let what = format!("wrapper of {}", wrapper.origin);
 
     let db = TestDb::new();
     let input = db.file("courier.jsonl");
-    write_jsonl(&input, &[wrapped_in_site(a), wrapped_in_site(b)]);
+    write_jsonl(&input, &[wrapper.wrap(a), wrapper.wrap(b)]);
     let summary = db.ingest(&[&input]);
-    assert_eq!(summary["new"], 2, "{summary}");
-    assert_eq!(summary["near_duplicate"], 0, "{summary}");
+    assert_eq!(summary["new"], 2, "{what}: {summary}");
+    assert_eq!(summary["near_duplicate"], 0, "{what}: {summary}");
     let pool = db.pool().await;
     let ca = cluster_of_url(&pool, &format!("https://lakesidecourier.example/{}", a.key)).await;
     let cb = cluster_of_url(&pool, &format!("https://lakesidecourier.example/{}", b.key)).await;
-    assert_ne!(ca, cb);
+    assert_ne!(ca, cb, "{what}");
     let listed = db.run_json(&["clusters", "--json"]);
-    assert_eq!(listed, serde_json::json!([]), "no cluster of two or more");
+    assert_eq!(
+        listed,
+        serde_json::json!([]),
+        "{what}: no cluster of two or more"
+    );
 
     // The originals then arrive from the wire: each joins its own Courier copy, and still apart.
     let wire = db.file("wire.jsonl");
     write_jsonl(&wire, &[a.record(), b.record()]);
     let summary = db.ingest(&[&wire]);
-    assert_eq!(summary["near_duplicate"], 2, "{summary}");
-    assert_eq!(cluster_of_url(&pool, &a.url()).await, ca);
-    assert_eq!(cluster_of_url(&pool, &b.url()).await, cb);
+    assert_eq!(summary["near_duplicate"], 2, "{what}: {summary}");
+    assert_eq!(cluster_of_url(&pool, &a.url()).await, ca, "{what}");
+    assert_eq!(cluster_of_url(&pool, &b.url()).await, cb, "{what}");
+}
+
+#[tokio::test]
+async fn different_articles_in_the_same_site_wrapper_stay_apart() {
+    let wrapper = SiteWrapper::written();
+    let words = wrapper.words();
+    assert!((140..=170).contains(&words), "wrapper of {words} words");
+    different_articles_in_one_wrapper_stay_apart(&wrapper).await;
+}
+
+#[tokio::test]
+async fn different_articles_in_a_harvested_site_wrapper_stay_apart() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let wrapper = SiteWrapper::harvested(&shared);
+    let words = wrapper.words();
+    eprintln!("wrapper of {}, {words} words: {wrapper:#?}", wrapper.origin);
+    assert!(words >= 150, "wrapper of {words} words");
+    different_articles_in_one_wrapper_stay_apart(&wrapper).await;
 }
 
 /// Runs the library pipeline over one file.
@@ -341,11 +504,19 @@ async fn ingest_with(config: Config, db: &TestDb, input: &std::path::Path) {
     pipeline.close().await.unwrap();
 }
 
-#[tokio::test]
-async fn five_stories_in_one_site_wrapper_stay_five_clusters_and_the_wrapper_is_learned() {
+/// Five stories in one site's wrapper stay five clusters, with the wrapper in their clean texts
+/// or (the default configuration, from the site's fourth article on) learned and dropped.
+async fn five_stories_in_one_wrapper_stay_apart_and_the_wrapper_is_learned(wrapper: &SiteWrapper) {
     let originals = originals();
-    let records: Vec<Value> = originals.iter().map(wrapped_in_site).collect();
+    let records: Vec<Value> = originals.iter().map(|o| wrapper.wrap(o)).collect();
     let url = |o: &Original| format!("https://lakesidecourier.example/{}", o.key);
+    let what = format!("wrapper of {}", wrapper.origin);
+    let longest = wrapper
+        .header
+        .iter()
+        .chain(&wrapper.footer)
+        .max_by_key(|l| l.len())
+        .expect("a wrapper line");
 
     // Without learned boilerplate the wrapper is in every text; the stories still stay apart.
     let mut config = Config::default_config();
@@ -358,13 +529,13 @@ async fn five_stories_in_one_site_wrapper_stay_five_clusters_and_the_wrapper_is_
     let mut clusters = BTreeSet::new();
     for o in &originals {
         clusters.insert(cluster_of_url(&pool, &url(o)).await);
+        let clean = clean_text_of_url(&pool, &url(o)).await;
         assert!(
-            clean_text_of_url(&pool, &url(o))
-                .await
-                .contains("Lakeside Community Media Trust")
+            clean.contains(longest.as_str()),
+            "{what}: {longest:?} not in\n{clean}"
         );
     }
-    assert_eq!(clusters.len(), originals.len());
+    assert_eq!(clusters.len(), originals.len(), "{what}");
 
     // With the default configuration, the site's repeated lines are learned after three
     // articles: from the fourth on, the clean text is the story alone.
@@ -380,11 +551,28 @@ async fn five_stories_in_one_site_wrapper_stay_five_clusters_and_the_wrapper_is_
             assert_eq!(
                 clean_text_of_url(&pool, &url(o)).await,
                 o.clean_text(),
-                "article {i} of the site: its wrapper is learned boilerplate"
+                "{what}: article {i} of the site: its wrapper is learned boilerplate"
             );
         }
     }
-    assert_eq!(clusters.len(), originals.len());
+    assert_eq!(clusters.len(), originals.len(), "{what}");
+}
+
+#[tokio::test]
+async fn five_stories_in_one_site_wrapper_stay_five_clusters_and_the_wrapper_is_learned() {
+    five_stories_in_one_wrapper_stay_apart_and_the_wrapper_is_learned(&SiteWrapper::written())
+        .await;
+}
+
+#[tokio::test]
+async fn five_stories_in_a_harvested_site_wrapper_stay_five_clusters_and_it_is_learned() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    five_stories_in_one_wrapper_stay_apart_and_the_wrapper_is_learned(&SiteWrapper::harvested(
+        &shared,
+    ))
+    .await;
 }
 
 /// Cookie banners as sites really word them run to 15–40 words; the diff must not show them.

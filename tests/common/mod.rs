@@ -7,6 +7,7 @@
 
 pub mod corpus;
 pub mod http;
+pub mod labelled;
 pub mod measured;
 pub mod syndication;
 

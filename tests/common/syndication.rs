@@ -8,12 +8,20 @@
 //! entities instead of straight quotes, and reader comments after a "Comments (3)" heading. Each
 //! copy records exactly which edits it carries, so a test can check that the diff shows those
 //! and nothing else. Everything is driven by a seeded RNG: the same seed gives the same copies.
+//!
+//! The outlets' furniture and the site wrapper are either written for these tests ([`outlets`],
+//! [`SiteWrapper::written`]), which the fixed furniture rules know, or harvested from real pages
+//! outside their article text ([`outlets_from`] with [`Furniture::Harvested`],
+//! [`SiteWrapper::harvested`]; `tests/common/furniture.rs`), which they were not written from.
 
 use chrono::{DateTime, Duration, SecondsFormat};
 use rand::Rng;
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use serde_json::{Value, json};
+
+pub use super::labelled::Furniture;
+use super::labelled::furniture;
 
 /// One original article.
 #[derive(Debug, Clone)]
@@ -145,101 +153,139 @@ pub fn later(t: &str, hours: i64) -> String {
 pub struct Outlet {
     pub name: &'static str,
     pub domain: &'static str,
-    pub header: &'static [&'static str],
-    pub footer: &'static [&'static str],
+    pub header: Vec<String>,
+    pub footer: Vec<String>,
     /// Headlines of the outlet's other stories, for "Read more:" lines.
-    pub other_stories: &'static [&'static str],
+    pub other_stories: Vec<String>,
+    /// What a line linking to another story starts with ("Read more: ").
+    pub read_more: &'static str,
+    /// The line of an advert slot inside the text.
+    pub ad: String,
     pub comments_heading: &'static str,
 }
 
+/// The outlets with their furniture from `source` (the same names and domains either way). With
+/// `Harvested`, each outlet's header and footer are four blocks from before and after the article
+/// on one real site, its in-text lines (the advert slot, the links to other stories, with no
+/// "Read more:") the site's blocks inside the article; `shared` is the shared folder.
+pub fn outlets_from(shared: &std::path::Path, source: Furniture) -> Vec<Outlet> {
+    let mut outlets = outlets();
+    if source == Furniture::Harvested {
+        let drawn = furniture::draw(&furniture::harvest(shared), outlets.len(), 4);
+        for (o, d) in outlets.iter_mut().zip(drawn) {
+            o.header = d.header;
+            o.footer = d.footer;
+            o.ad = d.inline[0].clone();
+            o.other_stories = d.inline;
+            o.read_more = "";
+        }
+    }
+    outlets
+}
+
+fn vec_of(lines: &[&str]) -> Vec<String> {
+    lines.iter().map(|l| l.to_string()).collect()
+}
+
+/// The outlets with the furniture written for these tests.
 pub fn outlets() -> Vec<Outlet> {
     vec![
         Outlet {
             name: "Harbour Gazette",
             domain: "harbourgazette.example",
-            header: &[
+            header: vec_of(&[
                 "Skip to main content",
                 "We use cookies to improve your experience on our site.",
                 "Subscribe to our newsletter",
                 "Advertisement",
-            ],
-            footer: &[
+            ]),
+            footer: vec_of(&[
                 "Share this article",
                 "Subscribe to our newsletter for the day's top stories, delivered every morning.",
                 "© 2024 Harbour Gazette. All rights reserved.",
-            ],
-            other_stories: &[
+            ]),
+            other_stories: vec_of(&[
                 "Harbour traders count the cost of the January storm",
                 "Ferry timetable cut again as crew shortage bites",
-            ],
+            ]),
+            read_more: "Read more: ",
+            ad: "Advertisement".into(),
             comments_heading: "Comments (3)",
         },
         Outlet {
             name: "Northern Daily Post",
             domain: "northerndailypost.example",
-            header: &[
+            header: vec_of(&[
                 "This website uses cookies to ensure you get the best experience.",
                 "Share this story",
                 "Advertisement",
-            ],
-            footer: &[
+            ]),
+            footer: vec_of(&[
                 "Sign up for our newsletter",
                 "Follow us on Facebook, X and Instagram for the latest news.",
                 "Copyright © 2024 Northern Daily Post Ltd. All rights reserved.",
-            ],
-            other_stories: &[
+            ]),
+            other_stories: vec_of(&[
                 "Schools to stay open during the heatwave, minister says",
                 "Five things we learned from the budget",
-            ],
+            ]),
+            read_more: "Read more: ",
+            ad: "Advertisement".into(),
             comments_heading: "Comments (3)",
         },
         Outlet {
             name: "Valley Voice",
             domain: "valleyvoice.example",
-            header: &["Advertisement", "Listen to this article"],
-            footer: &[
+            header: vec_of(&["Advertisement", "Listen to this article"]),
+            footer: vec_of(&[
                 "Share on Facebook",
                 "Share on Twitter",
                 "© 2024 Valley Voice Media. All rights reserved.",
                 "Privacy policy | Terms of use | Cookie settings",
-            ],
-            other_stories: &[
+            ]),
+            other_stories: vec_of(&[
                 "Valley farmers fear a second dry summer",
                 "New clinic opens in Fenwick after years of delay",
-            ],
+            ]),
+            read_more: "Read more: ",
+            ad: "Advertisement".into(),
             comments_heading: "Comments (3)",
         },
         Outlet {
             name: "Metro Wire Today",
             domain: "metrowiretoday.example",
-            header: &[
+            header: vec_of(&[
                 "Sponsored content",
                 "By continuing to use this site you agree to our use of cookies.",
-            ],
-            footer: &[
+            ]),
+            footer: vec_of(&[
                 "Related stories",
                 "Support independent journalism: subscribe to our newsletter today.",
                 "© 2024 Metro Wire Today. All rights reserved.",
-            ],
-            other_stories: &[
+            ]),
+            other_stories: vec_of(&[
                 "City centre parking charges to rise from July",
                 "Museum reopens after two-year refit",
-            ],
+            ]),
+            read_more: "Read more: ",
+            ad: "Advertisement".into(),
             comments_heading: "Comments (3)",
         },
         Outlet {
             name: "Coastal Times Online",
             domain: "coastaltimes.example",
-            header: &["Advertisement", "Subscribe to our newsletter"],
-            footer: &[
+            header: vec_of(&["Advertisement", "Subscribe to our newsletter"]),
+            footer: vec_of(&[
                 "Share this article",
                 "Get the latest headlines sent to your inbox every morning.",
                 "© 2024 Coastal Times Online. All rights reserved.",
-            ],
-            other_stories: &[
+            ]),
+            other_stories: vec_of(&[
                 "Lifeguards return to the north beach this weekend",
                 "Harbour festival moves to September",
-            ],
+            ]),
+            read_more: "Read more: ",
+            ad: "Advertisement".into(),
             comments_heading: "Comments (3)",
         },
     ]
@@ -416,14 +462,16 @@ pub fn make_copy(
     let clean_text = kept.join("\n");
 
     let read_more = format!(
-        "Read more: {}",
+        "{}{}",
+        outlet.read_more,
         outlet.other_stories.choose(rng).expect("another story")
     );
     let mut furniture: Vec<String> = Vec::new();
     let mut comments: Vec<String> = Vec::new();
     if plan.boilerplate {
-        furniture.extend(outlet.header.iter().map(|s| s.to_string()));
-        furniture.extend(outlet.footer.iter().map(|s| s.to_string()));
+        furniture.extend(outlet.header.iter().cloned());
+        furniture.extend(outlet.footer.iter().cloned());
+        furniture.push(outlet.ad.clone());
         furniture.push(read_more.clone());
     }
     if plan.comments {
@@ -456,7 +504,7 @@ pub fn make_copy(
         ));
         if plan.boilerplate {
             h.push_str("<div class=\"cookie-banner\">");
-            for l in outlet.header {
+            for l in &outlet.header {
                 h.push_str(&format!("<p>{}</p>", t(l)));
             }
             h.push_str("</div>\n<nav><a href=\"/\">Home</a> <a href=\"/news\">News</a> <a href=\"/sport\">Sport</a></nav>\n");
@@ -468,7 +516,10 @@ pub fn make_copy(
         for (i, p) in kept.iter().enumerate() {
             h.push_str(&format!("<p>{}</p>\n", t(p)));
             if plan.boilerplate && i == 1 {
-                h.push_str("<div class=\"ad-slot\"><p>Advertisement</p></div>\n");
+                h.push_str(&format!(
+                    "<div class=\"ad-slot\"><p>{}</p></div>\n",
+                    t(&outlet.ad)
+                ));
             }
             if plan.boilerplate && i == 3 {
                 h.push_str(&format!(
@@ -512,7 +563,7 @@ pub fn make_copy(
         for (i, p) in kept.iter().enumerate() {
             lines.push(t(p));
             if plan.boilerplate && i == 1 {
-                lines.push("Advertisement".to_string());
+                lines.push(t(&outlet.ad));
             }
             if plan.boilerplate && i == 3 {
                 lines.push(t(&read_more));
@@ -558,7 +609,11 @@ pub fn make_copy(
 /// 0: every edit at once; 1: only furniture, typography and comments (the diff must be empty);
 /// 2: an HTML page with some edits; 3 and 4: random edits.
 pub fn copies(rng: &mut StdRng, originals: &[Original]) -> Vec<Copy> {
-    let outlets = outlets();
+    copies_by(rng, originals, &outlets())
+}
+
+/// [`copies`] by the given outlets (five of them).
+pub fn copies_by(rng: &mut StdRng, originals: &[Original], outlets: &[Outlet]) -> Vec<Copy> {
     let mut out = Vec::new();
     for i in 0..originals.len() {
         for (k, outlet) in outlets.iter().enumerate() {
@@ -633,25 +688,80 @@ pub const SITE_FOOTER: &[&str] = &[
     "Printed and published by Lakeside Community Media at 14 Mill Lane, Lakeside.",
 ];
 
-pub fn site_wrapper_words() -> usize {
-    SITE_HEADER
-        .iter()
-        .chain(SITE_FOOTER)
-        .map(|l| l.split_whitespace().count())
-        .sum()
+/// A site's own wrapper: lines before and after each of its articles.
+#[derive(Debug, Clone)]
+pub struct SiteWrapper {
+    /// Where it comes from: "written" or the harvested site's host.
+    pub origin: String,
+    pub header: Vec<String>,
+    pub footer: Vec<String>,
 }
 
-/// An original as the Lakeside Courier publishes it: inside the site's own wrapper.
-pub fn wrapped_in_site(orig: &Original) -> Value {
-    let mut lines: Vec<String> = SITE_HEADER.iter().map(|s| s.to_string()).collect();
-    lines.extend(orig.paragraphs.iter().cloned());
-    lines.extend(SITE_FOOTER.iter().map(|s| s.to_string()));
-    json!({
-        "id": format!("courier-{}", orig.key),
-        "url": format!("https://lakesidecourier.example/{}", orig.key),
-        "source": "Lakeside Courier",
-        "title": orig.title,
-        "published": later(&orig.published, 3),
-        "text": lines.join("\n\n"),
-    })
+impl SiteWrapper {
+    /// The Lakeside Courier's wrapper of [`SITE_HEADER`] and [`SITE_FOOTER`].
+    pub fn written() -> SiteWrapper {
+        SiteWrapper {
+            origin: "written".into(),
+            header: vec_of(SITE_HEADER),
+            footer: vec_of(SITE_FOOTER),
+        }
+    }
+
+    /// A real site's wrapper of about the same size: the blocks just before its article (at
+    /// least 75 words) and just after it (at least 75 words), from the first site in host order
+    /// that reaches that in at most 12 blocks each side (`tests/common/furniture.rs`).
+    pub fn harvested(shared: &std::path::Path) -> SiteWrapper {
+        use furniture::Place;
+        let take = |blocks: &mut dyn Iterator<Item = &str>| {
+            let mut out = Vec::new();
+            let mut words = 0;
+            for b in blocks.take(12) {
+                out.push(b.to_string());
+                words += b.split_whitespace().count();
+                if words >= 75 {
+                    return Some(out);
+                }
+            }
+            None
+        };
+        for site in furniture::harvest(shared) {
+            let before = site.placed(Place::Before);
+            let after = site.placed(Place::After);
+            if let (Some(mut header), Some(footer)) = (
+                take(&mut before.iter().rev().copied()),
+                take(&mut after.iter().copied()),
+            ) {
+                header.reverse();
+                return SiteWrapper {
+                    origin: site.host.clone(),
+                    header,
+                    footer,
+                };
+            }
+        }
+        panic!("no harvested site has 75 words of furniture each side of its article");
+    }
+
+    pub fn words(&self) -> usize {
+        self.header
+            .iter()
+            .chain(&self.footer)
+            .map(|l| l.split_whitespace().count())
+            .sum()
+    }
+
+    /// An original as the Lakeside Courier publishes it: inside this wrapper.
+    pub fn wrap(&self, orig: &Original) -> Value {
+        let mut lines = self.header.clone();
+        lines.extend(orig.paragraphs.iter().cloned());
+        lines.extend(self.footer.iter().cloned());
+        json!({
+            "id": format!("courier-{}", orig.key),
+            "url": format!("https://lakesidecourier.example/{}", orig.key),
+            "source": "Lakeside Courier",
+            "title": orig.title,
+            "published": later(&orig.published, 3),
+            "text": lines.join("\n\n"),
+        })
+    }
 }
