@@ -438,9 +438,9 @@ mod tests {
         };
         let mut tokens = Vec::new();
         let mut current = String::new();
-        for i in 0..chars.len() {
+        for (i, c) in chars.iter().enumerate() {
             if in_token(i) {
-                current.extend(chars[i].to_lowercase());
+                current.extend(c.to_lowercase());
             } else if !current.is_empty() {
                 tokens.push(std::mem::take(&mut current));
             }
