@@ -11,7 +11,13 @@ use std::hash::Hash;
 /// Scores of one partition against the gold one.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
 pub struct PairScores {
+    /// Items in the gold labelling: the denominator of everything below.
     pub items: usize,
+    /// Gold items the prediction places.
+    pub scored: usize,
+    /// Gold items missing from the prediction (a rejected document, a record never stored),
+    /// each counted as a group of its own.
+    pub missing: usize,
     /// Pairs together in both.
     pub true_pairs: u64,
     /// Pairs together in the prediction.
@@ -29,7 +35,8 @@ fn pairs(n: u64) -> u64 {
 }
 
 /// Scores `predicted` against `gold`; both map each item to its group. Items missing from
-/// `predicted` count as singletons.
+/// `predicted` count as singletons (and are counted in [`PairScores::missing`]); items only in
+/// `predicted` are not scored.
 pub fn score<I: Eq + Hash, G: Eq + Hash, P: Eq + Hash>(
     gold: &HashMap<I, G>,
     predicted: &HashMap<I, P>,
@@ -37,9 +44,11 @@ pub fn score<I: Eq + Hash, G: Eq + Hash, P: Eq + Hash>(
     let mut contingency: HashMap<(&G, Option<&P>), u64> = HashMap::new();
     let mut gold_sizes: HashMap<&G, u64> = HashMap::new();
     let mut pred_sizes: HashMap<Option<&P>, u64> = HashMap::new();
+    let mut scored = 0usize;
     for (item, g) in gold {
         *gold_sizes.entry(g).or_default() += 1;
         if let Some(p) = predicted.get(item) {
+            scored += 1;
             *contingency.entry((g, Some(p))).or_default() += 1;
             *pred_sizes.entry(Some(p)).or_default() += 1;
         }
@@ -70,6 +79,8 @@ pub fn score<I: Eq + Hash, G: Eq + Hash, P: Eq + Hash>(
     };
     PairScores {
         items: n as usize,
+        scored,
+        missing: n as usize - scored,
         true_pairs,
         predicted_pairs,
         gold_pairs,
@@ -106,6 +117,16 @@ mod tests {
         assert!((s.f1 - 0.5).abs() < 1e-12);
         // ARI by hand: index 2, expected 4*4/10 = 1.6, max 4 → (2-1.6)/(4-1.6)
         assert!((s.adjusted_rand_index - 0.4 / 2.4).abs() < 1e-12);
+    }
+
+    #[test]
+    fn items_missing_from_the_prediction_are_counted_and_scored_as_singletons() {
+        // gold {1,2,3}; 3 was not predicted (rejected), 9 has no gold label.
+        let g = map(&[(1, 1), (2, 1), (3, 1)]);
+        let p = map(&[(1, 5), (2, 5), (9, 5)]);
+        let s = score(&g, &p);
+        assert_eq!((s.items, s.scored, s.missing), (3, 2, 1));
+        assert_eq!((s.true_pairs, s.gold_pairs, s.predicted_pairs), (1, 3, 1));
     }
 
     #[test]

@@ -74,11 +74,11 @@ pub async fn run(args: BenchArgs, config: Config) -> Result<ExitCode> {
         print_report(&report, a.worst);
     }
     if let Some(min) = a.min_f1
-        && report.summary.f1 < min
+        && report.summary.f1.is_none_or(|f1| f1 < min)
     {
         eprintln!(
-            "newsdedup: F1 {:.4} is below --min-f1 {min}",
-            report.summary.f1
+            "newsdedup: F1 {} is below --min-f1 {min}",
+            fixed(report.summary.f1, 4)
         );
         return Ok(ExitCode::FAILURE);
     }
@@ -94,11 +94,33 @@ fn page_f1(p: &bench::PageScore) -> f64 {
     }
 }
 
+/// A figure to `digits` decimals; "n/a" when it is undefined (a mean over no page).
+fn fixed(x: Option<f64>, digits: usize) -> String {
+    x.map_or_else(|| "n/a".to_string(), |x| format!("{x:.digits$}"))
+}
+
 fn print_report(r: &BenchReport, worst: usize) {
+    let s = &r.summary;
     println!(
-        "pages {}  precision {:.3}  recall {:.3}  F1 {:.3}",
-        r.pages, r.summary.precision, r.summary.recall, r.summary.f1
+        "pages {}  precision {}  recall {}  F1 {}",
+        r.pages,
+        fixed(s.precision, 3),
+        fixed(s.recall, 3),
+        fixed(s.f1, 3)
     );
+    println!(
+        "scored {} of {} pages (precision over {}, recall over {}), {} rejected by the extractor \
+         (scored as empty), {} skipped",
+        r.scored,
+        r.pages,
+        s.precision_pages,
+        s.recall_pages,
+        r.rejected.len(),
+        r.skipped.len()
+    );
+    for p in &r.skipped {
+        println!("  skipped: {}: {}", p.id, p.reason);
+    }
     if let (Some(pps), Some(mbs)) = (r.pages_per_sec, r.mb_per_sec) {
         println!("speed {pps:.1} pages/s, {mbs:.1} MB/s of HTML (one thread, fastest round)");
     }

@@ -53,7 +53,7 @@ pub async fn run_cmd(args: ConformanceArgs) -> Result<ExitCode> {
     let timeout = Duration::from_secs(a.timeout.max(1));
     let report = tokio::task::spawn_blocking(move || run(&shared, timeout))
         .await
-        .context("the conformance run stopped")?;
+        .context("the conformance run stopped")??;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -66,17 +66,22 @@ pub async fn run_cmd(args: ConformanceArgs) -> Result<ExitCode> {
     })
 }
 
-fn pct(r: f64) -> String {
-    format!("{:.1}%", r * 100.0)
+/// A rate as a percentage; "n/a" when nothing was counted.
+fn pct(r: Option<f64>) -> String {
+    r.map_or_else(|| "n/a".to_string(), |r| format!("{:.1}%", r * 100.0))
 }
 
 fn print_report(r: &ConformanceReport, show: usize) {
     if let Some(g) = &r.gofeed {
         println!(
-            "gofeed: {} files compared ({} parsed), {} parse errors, {} read by the fallback, \
-             {} crashes, {} hangs",
+            "gofeed: {} files compared ({} parsed, {} not compared), {} of {} checks pass ({}), \
+             {} parse errors, {} read by the fallback, {} crashes, {} hangs",
             g.compared_files,
             g.parsed_files,
+            g.not_compared.len(),
+            g.passed(),
+            g.checks(),
+            pct(newsdedup::feeds::conformance::ratio(g.passed(), g.checks())),
             g.errors.len(),
             g.fallback.len(),
             g.crashes.len(),
@@ -101,21 +106,30 @@ fn print_report(r: &ConformanceReport, show: usize) {
         for e in g.errors.iter().take(show) {
             println!("  error: {}: {}", e.file, e.what);
         }
+        for e in g.not_compared.iter().take(show) {
+            println!("  not compared: {}: {}", e.file, e.what);
+        }
         for c in g.crashes.iter().chain(g.hangs.iter()) {
             println!("  CRASH/HANG {}: {}", c.file, c.what);
         }
     }
     if let Some(f) = &r.feedparser {
         println!(
-            "\nfeedparser (outside sanitize/): {} of {} applicable checks pass ({}), {} not applicable; \
-             sanitize/: {} of {} ({}), {} not applicable; {} files not parsed, {} read by the \
+            "\nfeedparser: {} files, {} with a check ({} without); outside sanitize/: {} checks, \
+             {} of {} applicable pass ({}), {} not applicable; sanitize/: {} checks, {} of {} \
+             applicable pass ({}), {} not applicable; {} files not parsed, {} read by the \
              fallback; {} crashes, {} hangs",
+            f.files,
+            f.headline.checks() + f.sanitize.checks(),
+            f.without_expect.len(),
+            f.headline.checks(),
             f.headline.pass,
-            f.headline.pass + f.headline.fail,
+            f.headline.applicable(),
             pct(f.headline.rate()),
             f.headline.not_applicable,
+            f.sanitize.checks(),
             f.sanitize.pass,
-            f.sanitize.pass + f.sanitize.fail,
+            f.sanitize.applicable(),
             pct(f.sanitize.rate()),
             f.sanitize.not_applicable,
             f.errors.len(),
@@ -123,7 +137,7 @@ fn print_report(r: &ConformanceReport, show: usize) {
             f.crashes.len(),
             f.hangs.len()
         );
-        let mut t = table(&["folder", "pass", "fail", "rate", "n/a"]);
+        let mut t = table(&["folder", "pass", "fail", "rate", "not applicable"]);
         for (name, s) in &f.by_folder {
             t.add_row(vec![
                 name.clone(),
@@ -134,6 +148,19 @@ fn print_report(r: &ConformanceReport, show: usize) {
             ]);
         }
         println!("{t}");
+        println!(
+            "not applicable only as listed ({} entries in src/feeds/conformance_not_applicable.txt): \
+             {} checks not evaluated and not listed (counted as failures), {} entries stale",
+            f.listed,
+            f.unlisted.len(),
+            f.stale.len()
+        );
+        for x in &f.unlisted {
+            println!("  not listed: {x}");
+        }
+        for x in &f.stale {
+            println!("  stale entry: {x}");
+        }
         for x in f.failures.iter().take(show) {
             println!("  {x}");
         }

@@ -213,8 +213,14 @@ fn errors(
 }
 
 fn print_scores(what: &str, s: &PairScores) {
+    // Everything up to the ARI is read by scripts: add after it, change nothing before.
+    let missing = if s.missing == 0 {
+        String::new()
+    } else {
+        format!(", {} not in the store (counted as singletons)", s.missing)
+    };
     println!(
-        "{what:8} items {:6}  pairs gold {:8} predicted {:8} true {:8}  precision {:.4}  recall {:.4}  F1 {:.4}  ARI {:.4}",
+        "{what:8} items {:6}  pairs gold {:8} predicted {:8} true {:8}  precision {:.4}  recall {:.4}  F1 {:.4}  ARI {:.4}  scored {} of {}{missing}",
         s.items,
         s.gold_pairs,
         s.predicted_pairs,
@@ -222,7 +228,9 @@ fn print_scores(what: &str, s: &PairScores) {
         s.precision,
         s.recall,
         s.f1,
-        s.adjusted_rand_index
+        s.adjusted_rand_index,
+        s.scored,
+        s.items
     );
 }
 
@@ -246,6 +254,10 @@ pub async fn run(args: EvalArgs, config: Config, db_given: bool) -> Result<ExitC
         .collect();
     let mut report = serde_json::Map::new();
     report.insert("documents".into(), labels.len().into());
+    report.insert(
+        "labelled".into(),
+        serde_json::json!({"clusters": gold_clusters.len(), "stories": gold_stories.len()}),
+    );
     let mut runs: Vec<Partitions> = Vec::new();
     let mut per_order = Vec::new();
     for order in 0..args.orders {
@@ -254,6 +266,7 @@ pub async fn run(args: EvalArgs, config: Config, db_given: bool) -> Result<ExitC
         let mut run = serde_json::Map::new();
         run.insert("order".into(), order.into());
         run.insert("rejected".into(), serde_json::to_value(&rejected)?);
+        run.insert("rejected_documents".into(), rejected.len().into());
         if !args.json && args.orders > 1 {
             println!("order {order}:");
         }
@@ -284,7 +297,8 @@ pub async fn run(args: EvalArgs, config: Config, db_given: bool) -> Result<ExitC
         }
         if !args.json && !rejected.is_empty() {
             println!(
-                "{} documents rejected (first: {}: {})",
+                "{} documents rejected (first: {}: {}); each counts as a singleton in the \
+                 prediction",
                 rejected.len(),
                 term(&rejected[0].origin.to_string()),
                 term(&rejected[0].reason.to_string())
@@ -294,6 +308,15 @@ pub async fn run(args: EvalArgs, config: Config, db_given: bool) -> Result<ExitC
         runs.push((clusters, stories));
     }
     report.insert("runs".into(), per_order.into());
+    if !args.json {
+        println!(
+            "corpus: {} records, {} with a cluster label, {} with a story label; a labelled record \
+             rejected or not stored counts as a singleton in the prediction",
+            labels.len(),
+            gold_clusters.len(),
+            gold_stories.len()
+        );
+    }
     if runs.len() > 1 {
         let mut agreement = serde_json::Map::new();
         for (name, pick) in [("clusters", 0usize), ("stories", 1usize)] {

@@ -130,12 +130,17 @@ pub fn score(gold: &str, predicted: &str) -> Counts {
     }
 }
 
-/// Mean precision, mean recall and their harmonic mean over pages.
+/// Mean precision, mean recall and their harmonic mean over pages, with the pages each mean is
+/// over. A mean over no page is undefined (`None`), and so is F1 without both means.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Summary {
-    pub precision: f64,
-    pub recall: f64,
-    pub f1: f64,
+    pub precision: Option<f64>,
+    pub recall: Option<f64>,
+    pub f1: Option<f64>,
+    /// Pages in the precision mean: those that predicted or matched anything.
+    pub precision_pages: usize,
+    /// Pages in the recall mean: those with gold text.
+    pub recall_pages: usize,
 }
 
 /// Summarizes per-page counts the way the benchmark does.
@@ -151,17 +156,19 @@ pub fn summarize<'a>(pages: impl IntoIterator<Item = &'a Counts>) -> Summary {
             rn += 1;
         }
     }
-    let precision = if pn == 0 { 0.0 } else { ps / pn as f64 };
-    let recall = if rn == 0 { 0.0 } else { rs / rn as f64 };
-    let f1 = if precision + recall == 0.0 {
-        0.0
-    } else {
-        2.0 * precision * recall / (precision + recall)
+    let precision = (pn > 0).then(|| ps / pn as f64);
+    let recall = (rn > 0).then(|| rs / rn as f64);
+    let f1 = match (precision, recall) {
+        (Some(p), Some(r)) if p + r > 0.0 => Some(2.0 * p * r / (p + r)),
+        (Some(_), Some(_)) => Some(0.0),
+        _ => None,
     };
     Summary {
         precision,
         recall,
         f1,
+        precision_pages: pn,
+        recall_pages: rn,
     }
 }
 
@@ -224,10 +231,22 @@ pub struct PageScore {
     pub recall: Option<f64>,
 }
 
+/// A page that is in neither mean, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub id: String,
+    pub reason: String,
+}
+
 /// A benchmark run: the summary, each page, and the extractor's speed.
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchReport {
+    /// Gold pages.
     pub pages: usize,
+    /// Pages in the precision mean, the recall mean or both.
+    pub scored: usize,
+    /// Pages in neither mean (no gold text and nothing predicted), with the reason.
+    pub skipped: Vec<Skipped>,
     #[serde(flatten)]
     pub summary: Summary,
     /// Pages extracted per second on one thread (decoding and extraction, not reading or
@@ -235,7 +254,8 @@ pub struct BenchReport {
     pub pages_per_sec: Option<f64>,
     /// Megabytes of HTML extracted per second on one thread.
     pub mb_per_sec: Option<f64>,
-    /// Pages the extractor rejected as over a limit (scored as empty), with the reason.
+    /// Pages the extractor rejected as over a limit (scored as empty text, so they count in the
+    /// recall mean as misses), with the reason.
     pub rejected: Vec<String>,
     pub per_page: Vec<PageScore>,
 }
@@ -259,6 +279,14 @@ fn report(
         })
         .collect();
     let summary = summarize(per_page.iter().map(|p| &p.counts));
+    let skipped: Vec<Skipped> = per_page
+        .iter()
+        .filter(|p| p.precision.is_none() && p.recall.is_none())
+        .map(|p| Skipped {
+            id: p.id.clone(),
+            reason: "no gold text and nothing predicted".into(),
+        })
+        .collect();
     let (pages_per_sec, mb_per_sec) = match elapsed {
         Some((d, bytes)) => {
             let s = d.as_secs_f64().max(1e-9);
@@ -268,6 +296,8 @@ fn report(
     };
     BenchReport {
         pages: gold.len(),
+        scored: per_page.len() - skipped.len(),
+        skipped,
         summary,
         pages_per_sec,
         mb_per_sec,
@@ -383,5 +413,40 @@ mod tests {
         assert_eq!((c.precision(), c.recall()), (None, None));
         let c = score("a b c d", "");
         assert_eq!((c.precision(), c.recall()), (None, Some(0.0)));
+    }
+
+    #[test]
+    fn means_count_their_pages_and_are_undefined_over_none() {
+        let s = summarize(&[]);
+        assert_eq!((s.precision, s.recall, s.f1), (None, None, None));
+        assert_eq!((s.precision_pages, s.recall_pages), (0, 0));
+        // One page found half its gold text, one predicted nothing, one has no gold text.
+        let pages = [
+            score("a b c d e", "a b c d"),
+            score("a b c d", ""),
+            score("", "a b"),
+        ];
+        let s = summarize(&pages);
+        assert_eq!((s.precision_pages, s.recall_pages), (2, 2));
+        assert_eq!((s.precision, s.recall), (Some(0.5), Some(0.25)));
+        let gold = ["x", "y", "z"].map(|id| GoldPage {
+            id: id.into(),
+            url: None,
+            body: if id == "z" {
+                String::new()
+            } else {
+                "a b".into()
+            },
+        });
+        let r = report(&gold, &["a b".into(), "a b".into(), String::new()], None);
+        assert_eq!((r.pages, r.scored), (3, 2));
+        assert_eq!(
+            r.skipped,
+            [Skipped {
+                id: "z".into(),
+                reason: "no gold text and nothing predicted".into()
+            }]
+        );
+        assert_eq!(r.summary.f1, Some(1.0));
     }
 }

@@ -94,13 +94,15 @@ pub struct FieldScore {
 }
 
 impl FieldScore {
-    pub fn rate(&self) -> f64 {
-        if self.total == 0 {
-            1.0
-        } else {
-            self.pass as f64 / self.total as f64
-        }
+    /// Passes over comparisons; `None` (undefined) when nothing was compared.
+    pub fn rate(&self) -> Option<f64> {
+        ratio(self.pass, self.total)
     }
+}
+
+/// `part / whole`, or `None` when `whole` is 0: a rate of nothing is undefined, not 100%.
+pub fn ratio(part: usize, whole: usize) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
 }
 
 /// A crash or hang, by file.
@@ -117,6 +119,9 @@ pub struct GofeedReport {
     pub compared_files: usize,
     /// All files parsed (for crashes and hangs), including those without expectations.
     pub parsed_files: usize,
+    /// Files parsed but not compared, with the reason (no expectation file, or one that is not
+    /// JSON).
+    pub not_compared: Vec<Incident>,
     pub fields: BTreeMap<String, FieldScore>,
     /// Files we could not parse although gofeed expects a result.
     pub errors: Vec<Incident>,
@@ -126,36 +131,76 @@ pub struct GofeedReport {
     pub hangs: Vec<Incident>,
 }
 
-/// Pass/fail/not-applicable counts of feedparser checks.
+impl GofeedReport {
+    /// The comparisons made, over all fields.
+    pub fn checks(&self) -> usize {
+        self.fields.values().map(|f| f.total).sum()
+    }
+
+    /// The comparisons that passed, over all fields.
+    pub fn passed(&self) -> usize {
+        self.fields.values().map(|f| f.pass).sum()
+    }
+}
+
+/// Pass/fail/not-applicable counts of feedparser checks (one check a file with an `Expect:`).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct CheckTally {
     pub pass: usize,
+    /// Failed checks, including the unlisted ones.
     pub fail: usize,
+    /// Checks the evaluator did not evaluate, as the committed list says ([`NotApplicableList`]).
     pub not_applicable: usize,
+    /// Checks the evaluator did not evaluate that the list does not name: counted as failures.
+    pub unlisted: usize,
 }
 
 impl CheckTally {
-    /// Passes over applicable checks.
-    pub fn rate(&self) -> f64 {
-        let n = self.pass + self.fail;
-        if n == 0 {
-            1.0
-        } else {
-            self.pass as f64 / n as f64
-        }
+    /// The checks counted in the rate: passed or failed.
+    pub fn applicable(&self) -> usize {
+        self.pass + self.fail
+    }
+
+    /// Every check: the files compared.
+    pub fn checks(&self) -> usize {
+        self.pass + self.fail + self.not_applicable
+    }
+
+    /// Passes over applicable checks; `None` (undefined) when no check was applicable.
+    pub fn rate(&self) -> Option<f64> {
+        ratio(self.pass, self.applicable())
+    }
+
+    fn add(&mut self, other: &CheckTally) {
+        self.pass += other.pass;
+        self.fail += other.fail;
+        self.not_applicable += other.not_applicable;
+        self.unlisted += other.unlisted;
     }
 }
 
 /// Results over feedparser's tests.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct FeedparserReport {
+    /// Files read (all folders).
+    pub files: usize,
+    /// Files without an `Expect:` line (parsed for crashes and hangs, not compared).
+    pub without_expect: Vec<String>,
+    /// Entries in the committed list of checks that are not applicable.
+    pub listed: usize,
+    /// `file: construct` of each check the evaluator did not evaluate and the list does not name
+    /// (all folders); each is counted as a failure.
+    pub unlisted: Vec<String>,
+    /// `file: construct` of each list entry that no check needed (all folders).
+    pub stale: Vec<String>,
     /// Everything outside `sanitize/`.
     pub headline: CheckTally,
     /// `wellformed/sanitize/` (sanitising HTML, which we do not do), reported apart.
     pub sanitize: CheckTally,
     /// Per top-level folder (outside `sanitize/`).
     pub by_folder: BTreeMap<String, CheckTally>,
-    /// Why checks were not applicable (the field or construct), with counts.
+    /// Why listed checks outside `sanitize/` were not applicable (the field or construct the
+    /// evaluator named), with counts.
     pub not_applicable: BTreeMap<String, usize>,
     /// `file: expression (got …)` for each failed check outside `sanitize/`.
     pub failures: Vec<String>,
@@ -186,15 +231,110 @@ impl ConformanceReport {
     }
 }
 
-/// Runs both corpora found under `shared` (a missing corpus is `None` in the report).
-pub fn run(shared: &Path, timeout: Duration) -> ConformanceReport {
+/// Runs both corpora found under `shared` (a missing corpus is `None` in the report), feedparser's
+/// with the committed list of checks that are not applicable; fails only if that list is
+/// malformed.
+pub fn run(shared: &Path, timeout: Duration) -> Result<ConformanceReport, ListError> {
+    let list = NotApplicableList::committed()?;
     let gofeed = shared.join("bench/feeds/gofeed/testdata");
     let feedparser = shared.join("bench/feeds/feedparser/tests");
-    ConformanceReport {
+    Ok(ConformanceReport {
         gofeed: gofeed.is_dir().then(|| run_gofeed(&gofeed, timeout)),
         feedparser: feedparser
             .is_dir()
-            .then(|| run_feedparser(&feedparser, timeout)),
+            .then(|| run_feedparser(&feedparser, timeout, &list)),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The list of feedparser checks that are not applicable
+
+/// The committed list: each feedparser check the evaluator does not evaluate, by file, with the
+/// construct the evaluator names and the reason of its group (see the file's header).
+pub const NOT_APPLICABLE_LIST: &str = include_str!("conformance_not_applicable.txt");
+
+/// A malformed line of the list.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the list of not-applicable checks, line {line}: {reason}")]
+pub struct ListError {
+    pub line: usize,
+    pub reason: String,
+}
+
+/// One listed check: the construct the evaluator names for it and the reason of its group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Listed {
+    pub construct: String,
+    pub reason: String,
+}
+
+/// Feedparser checks that may be not applicable, by file path relative to the corpus.
+#[derive(Debug, Clone, Default)]
+pub struct NotApplicableList {
+    by_file: BTreeMap<String, Listed>,
+}
+
+impl NotApplicableList {
+    /// The list committed beside this module.
+    pub fn committed() -> Result<Self, ListError> {
+        Self::parse(NOT_APPLICABLE_LIST)
+    }
+
+    /// Reads the list: `## reason` starts a group, each other non-blank line that does not start
+    /// with `#` is `path construct` (the path has no spaces; the construct is the rest of the
+    /// line). A path listed twice, or an entry before any group, is an error.
+    pub fn parse(text: &str) -> Result<Self, ListError> {
+        let mut list = NotApplicableList::default();
+        let mut reason: Option<&str> = None;
+        for (i, line) in text.lines().enumerate() {
+            let error = |why: &str| ListError {
+                line: i + 1,
+                reason: why.to_string(),
+            };
+            let line = line.trim();
+            if let Some(r) = line.strip_prefix("##") {
+                reason = Some(r.trim()).filter(|r| !r.is_empty());
+                if reason.is_none() {
+                    return Err(error("a group without a reason"));
+                }
+                continue;
+            }
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let Some(reason) = reason else {
+                return Err(error("an entry before the first `## reason`"));
+            };
+            let Some((path, construct)) = line.split_once(char::is_whitespace) else {
+                return Err(error("an entry needs a path and the construct"));
+            };
+            let listed = Listed {
+                construct: construct.trim().to_string(),
+                reason: reason.to_string(),
+            };
+            if list.by_file.insert(path.to_string(), listed).is_some() {
+                return Err(error(&format!("{path} is listed twice")));
+            }
+        }
+        Ok(list)
+    }
+
+    /// The entry for a file, if it is listed.
+    pub fn get(&self, file: &str) -> Option<&Listed> {
+        self.by_file.get(file)
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_file.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_file.is_empty()
+    }
+
+    /// Every entry, by file.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Listed)> {
+        self.by_file.iter().map(|(f, l)| (f.as_str(), l))
     }
 }
 
@@ -758,13 +898,24 @@ pub fn run_gofeed(root: &Path, timeout: Duration) -> GofeedReport {
             FileOutcome::Failed(_) => None,
         };
         let Some(exp_path) = expectation.filter(|e| e.exists()) else {
+            report.not_compared.push(Incident {
+                file: name.clone(),
+                what: "no expectation file".into(),
+            });
             continue;
         };
-        let Some(v) = std::fs::read_to_string(&exp_path)
-            .ok()
-            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-        else {
-            continue;
+        let v = match std::fs::read_to_string(&exp_path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str::<Value>(&t).map_err(|e| e.to_string()))
+        {
+            Ok(v) => v,
+            Err(e) => {
+                report.not_compared.push(Incident {
+                    file: name.clone(),
+                    what: format!("expectation {}: {e}", rel(&exp_path, root)),
+                });
+                continue;
+            }
         };
         report.compared_files += 1;
         if let FileOutcome::Failed(e) = &outcome {
@@ -798,12 +949,62 @@ struct TestHeader {
     headers: Vec<(String, String)>,
 }
 
+/// The first 8,192 characters of a test file as text. Most are ASCII-compatible; the UTF-16 and
+/// UTF-32 ones (told by their byte-order mark, or by the zero bytes around the first `<`) are
+/// decoded, so their `Expect:` lines are read too.
+fn header_text(bytes: &[u8]) -> String {
+    const CHARS: usize = 8192;
+    let (width, big_endian, bom) = match bytes {
+        [0, 0, 0xFE, 0xFF, ..] => (4, true, 4),
+        [0xFF, 0xFE, 0, 0, ..] => (4, false, 4),
+        [0, 0, 0, b'<', ..] => (4, true, 0),
+        [b'<', 0, 0, 0, ..] => (4, false, 0),
+        [0xFE, 0xFF, ..] => (2, true, 2),
+        [0xFF, 0xFE, ..] => (2, false, 2),
+        [0, b'<', ..] => (2, true, 0),
+        [b'<', 0, ..] => (2, false, 0),
+        _ => return String::from_utf8_lossy(&bytes[..bytes.len().min(CHARS)]).into_owned(),
+    };
+    let body = &bytes[bom..bytes.len().min(bom + CHARS * width)];
+    if width == 2 {
+        let units = body.chunks_exact(2).map(|c| {
+            let pair = [c[0], c[1]];
+            if big_endian {
+                u16::from_be_bytes(pair)
+            } else {
+                u16::from_le_bytes(pair)
+            }
+        });
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect()
+    } else {
+        body.chunks_exact(4)
+            .map(|c| {
+                let quad = [c[0], c[1], c[2], c[3]];
+                let code = if big_endian {
+                    u32::from_be_bytes(quad)
+                } else {
+                    u32::from_le_bytes(quad)
+                };
+                char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER)
+            })
+            .collect()
+    }
+}
+
 fn read_header(bytes: &[u8]) -> TestHeader {
-    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(8192)]);
+    let text = header_text(bytes);
     let mut h = TestHeader::default();
     for line in text.lines() {
         let line = line.trim_start_matches('\u{feff}').trim();
         if let Some(e) = line.strip_prefix("Expect:") {
+            h.expect = Some(e.trim().to_string());
+        } else if line.starts_with("\"__TEST__\"")
+            && let Some((_, e)) = line.split_once("Expect:")
+        {
+            // A JSON Feed test: `"__TEST__": "Description: … Expect: … -->",`.
+            let e = e.split_once("-->").map_or(e, |(e, _)| e);
             h.expect = Some(e.trim().to_string());
         } else if let Some(hd) = line.strip_prefix("Header:")
             && let Some((k, v)) = hd.split_once(':')
@@ -818,13 +1019,31 @@ fn read_header(bytes: &[u8]) -> TestHeader {
     h
 }
 
-/// Runs feedparser's tests (see the module documentation).
-pub fn run_feedparser(root: &Path, timeout: Duration) -> FeedparserReport {
-    let mut report = FeedparserReport::default();
+/// Runs feedparser's tests (see the module documentation). A check the evaluator does not
+/// evaluate is not applicable if `list` names its file with the construct the evaluator gives,
+/// and a failure otherwise; entries of `list` no check needed are reported as stale.
+pub fn run_feedparser(
+    root: &Path,
+    timeout: Duration,
+    list: &NotApplicableList,
+) -> FeedparserReport {
+    let mut report = FeedparserReport {
+        listed: list.len(),
+        ..FeedparserReport::default()
+    };
+    let mut used = std::collections::BTreeSet::new();
     for path in files_under(root) {
         let name = rel(&path, root);
-        let Ok(bytes) = std::fs::read(&path) else {
-            continue;
+        report.files += 1;
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) => {
+                report.errors.push(Incident {
+                    file: name.clone(),
+                    what: format!("reading the file: {e}"),
+                });
+                continue;
+            }
         };
         let header = read_header(&bytes);
         let content_type = header
@@ -865,6 +1084,7 @@ pub fn run_feedparser(root: &Path, timeout: Duration) -> FeedparserReport {
             }
         }
         let Some(expect) = header.expect else {
+            report.without_expect.push(name.clone());
             continue;
         };
         let feed = match &outcome {
@@ -872,7 +1092,7 @@ pub fn run_feedparser(root: &Path, timeout: Duration) -> FeedparserReport {
             _ => None,
         };
         let verdict = if cdf {
-            Verdict::NotApplicable("CDF (Channel Definition Format) is not a format we read".into())
+            Verdict::NotApplicable(CDF.into())
         } else {
             evaluate(&expect, feed)
         };
@@ -892,21 +1112,45 @@ pub fn run_feedparser(root: &Path, timeout: Duration) -> FeedparserReport {
                         .push(format!("{name}: {expect} (got {got})"));
                 }
             }
-            Verdict::NotApplicable(why) => {
-                tally.not_applicable += 1;
-                if !sanitize {
-                    *report.not_applicable.entry(why.clone()).or_default() += 1;
+            Verdict::NotApplicable(construct) => match list.get(&name) {
+                Some(l) if l.construct == *construct => {
+                    used.insert(name.clone());
+                    tally.not_applicable += 1;
+                    if !sanitize {
+                        *report.not_applicable.entry(construct.clone()).or_default() += 1;
+                    }
                 }
-            }
+                _ => {
+                    tally.fail += 1;
+                    tally.unlisted += 1;
+                    report.unlisted.push(format!("{name}: {construct}"));
+                    if !sanitize {
+                        report.failures.push(format!(
+                            "{name}: {expect} (not evaluated: {construct}; not in the list of \
+                             checks that are not applicable)"
+                        ));
+                    }
+                }
+            },
         }
     }
+    report.stale = list
+        .iter()
+        .filter(|(file, _)| !used.contains(*file))
+        .map(|(file, l)| format!("{file}: {}", l.construct))
+        .collect();
+    let mut headline = CheckTally::default();
     for t in report.by_folder.values() {
-        report.headline.pass += t.pass;
-        report.headline.fail += t.fail;
-        report.headline.not_applicable += t.not_applicable;
+        headline.add(t);
     }
+    report.headline = headline;
     report
 }
+
+/// The construct named for a file in Microsoft's CDF.
+const CDF: &str = "CDF document";
+/// The construct named for a check that reads none of our fields.
+const NO_FIELD: &str = "no stored field";
 
 /// Whether a document is Microsoft's CDF (root `<CHANNEL>`), which we do not read.
 fn is_cdf(bytes: &[u8]) -> bool {
@@ -963,9 +1207,7 @@ pub fn evaluate(expr: &str, feed: Option<&ParsedFeed>) -> Verdict {
         seen: Vec::new(),
     };
     match ev.truthy(&ast) {
-        Ok(_) if !ev.touched_field => {
-            Verdict::NotApplicable("no stored field (well-formedness or crash check only)".into())
-        }
+        Ok(_) if !ev.touched_field => Verdict::NotApplicable(NO_FIELD.into()),
         Ok(true) => Verdict::Pass,
         Ok(false) => Verdict::Fail(ev.seen.join("; ")),
         Err(na) => Verdict::NotApplicable(na),
@@ -1137,8 +1379,8 @@ enum Ast {
     Int(i64),
     Float(f64),
     Tuple(Vec<Ast>),
-    /// A dictionary literal (never compared: our fields are not dictionaries).
-    Dict,
+    /// A dictionary literal: compared only with an enclosure, key by key.
+    Dict(Vec<(Ast, Ast)>),
     Index(Box<Ast>, Box<Ast>),
     Attr(Box<Ast>, String),
     Call(Box<Ast>, Vec<Ast>),
@@ -1360,18 +1602,19 @@ impl ExprParser {
             }
             Some(Tok::Op("{")) => {
                 self.pos += 1;
+                let mut pairs = Vec::new();
                 if !self.eat_op("}") {
                     loop {
-                        self.expr()?;
+                        let k = self.expr()?;
                         self.expect_op(":")?;
-                        self.expr()?;
+                        pairs.push((k, self.expr()?));
                         if self.eat_op("}") {
                             break;
                         }
                         self.expect_op(",")?;
                     }
                 }
-                Ok(Ast::Dict)
+                Ok(Ast::Dict(pairs))
             }
             other => Err(format!("unexpected {other:?}")),
         }
@@ -1477,7 +1720,7 @@ impl<'a> Evaluator<'a> {
                     .map(|i| self.eval(i).and_then(|v| self.resolve(v)))
                     .collect::<Eval<_>>()?,
             ),
-            Ast::Dict => return Err("dictionary comparison".into()),
+            Ast::Dict(_) => return Err("dictionary comparison".into()),
             Ast::Name(n) => match n.as_str() {
                 "bozo" => Val::Bool(self.feed.is_none_or(ParsedFeed::is_malformed)),
                 "None" => Val::None,
@@ -1575,6 +1818,22 @@ impl<'a> Evaluator<'a> {
                         _ => Val::Int(-1),
                     }
                 }
+                (Ast::Attr(base, m), [key]) if m == "has_key" => {
+                    let b = self.eval(base)?;
+                    let k = self.eval(key)?;
+                    match (b, k) {
+                        (Val::Path(mut p), Val::Str(k)) => {
+                            p.push(PathSeg::Key(k));
+                            // We store an empty value as absent, so "has the key" is "has a value".
+                            match self.resolve(Val::Path(p))? {
+                                Val::Field(_, v) => Val::Bool(v.is_some()),
+                                Val::None => Val::Bool(false),
+                                _ => Val::Bool(true),
+                            }
+                        }
+                        _ => return Err("has_key".into()),
+                    }
+                }
                 (Ast::Attr(base, m), [key]) if m == "get" => {
                     let b = self.eval(base)?;
                     let k = self.eval(key)?;
@@ -1593,6 +1852,11 @@ impl<'a> Evaluator<'a> {
                 _ => return Err("function call".into()),
             },
             Ast::Compare(first, rest) => {
+                if let [(op, Ast::Dict(pairs))] = rest.as_slice()
+                    && op == "=="
+                {
+                    return self.enclosure_equal(first, pairs);
+                }
                 let mut left = self.eval(first)?;
                 left = self.resolve(left)?;
                 let mut all = true;
@@ -1612,6 +1876,42 @@ impl<'a> Evaluator<'a> {
                 Val::Bool(all)
             }
         })
+    }
+
+    /// `entries[i]['enclosures'][n] == {'href': …, 'length': …, 'type': …}`: an enclosure is the one
+    /// dictionary of fields we store, and these are all its keys, so comparing them one by one is
+    /// Python's dictionary equality.
+    fn enclosure_equal(&mut self, base: &Ast, pairs: &[(Ast, Ast)]) -> Eval<Val> {
+        let Val::Path(p) = self.eval(base)? else {
+            return Err("dictionary comparison".into());
+        };
+        let is_enclosure = matches!(p.as_slice(),
+            [PathSeg::Key(e), PathSeg::Index(_), PathSeg::Key(k), PathSeg::Index(_)]
+                if e == "entries" && k == "enclosures");
+        if !is_enclosure {
+            // Not evaluated: named by the field, as any other comparison with it would be.
+            self.resolve(Val::Path(p))?;
+            return Err("dictionary comparison".into());
+        }
+        let mut keys = Vec::new();
+        let mut all = true;
+        for (k, v) in pairs {
+            let Val::Str(key) = self.eval(k)? else {
+                return Err("dictionary key".into());
+            };
+            keys.push(key.clone());
+            let mut kp = p.clone();
+            kp.push(PathSeg::Key(key));
+            let ours = self.resolve(Val::Path(kp))?;
+            let want = self.eval(v)?;
+            let want = self.resolve(want)?;
+            all &= self.equal(&ours, &want)?;
+        }
+        keys.sort();
+        if keys != ["href", "length", "type"] {
+            return Err(format!("dictionary comparison with keys {keys:?}"));
+        }
+        Ok(Val::Bool(all))
     }
 
     /// Resolves a path into our data (a field value, a count, a time tuple) or says why it is
@@ -1826,6 +2126,161 @@ mod tests {
         assert_eq!(
             evaluate(r"feed['title'] == u'\u0045xample ' + '& co'", f),
             Verdict::Pass
+        );
+        assert_eq!(
+            evaluate("not entries[0].has_key('link') and feed.has_key('ttl')", f),
+            Verdict::Pass
+        );
+        assert!(matches!(
+            evaluate("entries[0].has_key('title') == False", f),
+            Verdict::Fail(_)
+        ));
+    }
+
+    #[test]
+    fn an_enclosure_compares_with_a_dictionary() {
+        let feed = parse_feed(
+            b"<rss version=\"2.0\"><channel><title>E</title><item><title>T</title>\
+              <enclosure url=\"http://example.com/1\" length=\"100\" type=\"image/png\"/>\
+              <enclosure url=\"http://example.com/2\" length=\"200000\" type=\"image/gif\"/>\
+              </item></channel></rss>",
+            None,
+            None,
+            &crate::limits::Limits::default(),
+        )
+        .unwrap();
+        let f = Some(&feed);
+        let dict = |href: &str| {
+            format!(
+                "entries[0]['enclosures'][1] == {{'href': '{href}', 'length': '200000', 'type': 'image/gif'}}"
+            )
+        };
+        assert_eq!(evaluate(&dict("http://example.com/2"), f), Verdict::Pass);
+        assert!(matches!(
+            evaluate(&dict("http://example.com/1"), f),
+            Verdict::Fail(_)
+        ));
+        // Not all of an enclosure's keys, or not an enclosure: not evaluated.
+        assert!(matches!(
+            evaluate("entries[0]['enclosures'][1] == {'href': 'x'}", f),
+            Verdict::NotApplicable(_)
+        ));
+        assert!(matches!(
+            evaluate("feed['image'] == {'href': 'x'}", f),
+            Verdict::NotApplicable(_)
+        ));
+    }
+
+    #[test]
+    fn rates_of_nothing_are_undefined() {
+        assert_eq!(FieldScore::default().rate(), None);
+        assert_eq!(CheckTally::default().rate(), None);
+        let t = CheckTally {
+            pass: 3,
+            fail: 1,
+            not_applicable: 5,
+            unlisted: 0,
+        };
+        assert_eq!((t.rate(), t.applicable(), t.checks()), (Some(0.75), 4, 9));
+    }
+
+    #[test]
+    fn the_list_reads_groups_and_rejects_malformed_lines() {
+        let list = NotApplicableList::parse(
+            "# comment\n\n## not stored\na/one.xml  feed.cloud.port\n## other reason\nb/two.xml no stored field\n",
+        )
+        .unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(
+            list.get("b/two.xml"),
+            Some(&Listed {
+                construct: "no stored field".into(),
+                reason: "other reason".into()
+            })
+        );
+        let err = |t: &str| NotApplicableList::parse(t).unwrap_err();
+        assert_eq!(err("a.xml x\n").line, 1);
+        assert_eq!(err("## r\na.xml x\na.xml y\n").line, 3);
+        assert_eq!(err("## r\na.xml\n").line, 2);
+        assert_eq!(err("## \n").line, 1);
+    }
+
+    #[test]
+    fn the_committed_list_reads() {
+        let list = NotApplicableList::committed().unwrap();
+        assert!(list.iter().all(|(_, l)| !l.reason.is_empty()));
+        assert!(list.len() > 600, "{}", list.len());
+    }
+
+    /// A check the evaluator cannot evaluate is not applicable only when listed with the same
+    /// construct; otherwise it is a failure, and an entry nothing needed is stale.
+    #[test]
+    fn unlisted_checks_that_cannot_be_evaluated_fail() {
+        let dir = tempfile::tempdir().unwrap();
+        let feed = |expect: &str| {
+            format!(
+                "<!--\nDescription: x\nExpect: {expect}\n-->\n<rss version=\"2.0\"><channel>\
+                 <title>T</title></channel></rss>"
+            )
+        };
+        std::fs::create_dir_all(dir.path().join("wellformed/rss")).unwrap();
+        let write = |name: &str, expect: &str| {
+            std::fs::write(dir.path().join(name), feed(expect)).unwrap();
+        };
+        write("wellformed/rss/listed.xml", "feed['cloud']['port'] == '80'");
+        write("wellformed/rss/unlisted.xml", "feed['docs'] == 'x'");
+        write("wellformed/rss/other.xml", "feed['generator'] == 'x'");
+        write("wellformed/rss/pass.xml", "feed['title'] == 'T'");
+        std::fs::write(dir.path().join("wellformed/rss/none.xml"), "<rss/>").unwrap();
+        let list = NotApplicableList::parse(
+            "## r\nwellformed/rss/listed.xml  feed.cloud.port\n\
+             wellformed/rss/other.xml  feed.cloud.port\nwellformed/rss/gone.xml  feed.docs\n",
+        )
+        .unwrap();
+        let r = run_feedparser(dir.path(), DEFAULT_TIMEOUT, &list);
+        assert_eq!(r.files, 5);
+        assert_eq!(r.without_expect, ["wellformed/rss/none.xml"]);
+        let t = &r.headline;
+        assert_eq!((t.pass, t.fail, t.not_applicable, t.unlisted), (1, 2, 1, 2));
+        assert_eq!(
+            r.unlisted,
+            [
+                "wellformed/rss/other.xml: feed.generator",
+                "wellformed/rss/unlisted.xml: feed.docs"
+            ]
+        );
+        assert_eq!(
+            r.stale,
+            [
+                "wellformed/rss/gone.xml: feed.docs",
+                "wellformed/rss/other.xml: feed.cloud.port"
+            ]
+        );
+        assert_eq!(r.failures.len(), 2);
+    }
+
+    #[test]
+    fn headers_of_utf16_utf32_and_json_tests_are_read() {
+        let text = "<!--\nExpect: not bozo and encoding == 'utf-16be'\n-->\n<rss/>";
+        let utf16be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let mut utf16le_bom = vec![0xFF, 0xFE];
+        utf16le_bom.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let utf32be: Vec<u8> = text
+            .chars()
+            .flat_map(|c| u32::from(c).to_be_bytes())
+            .collect();
+        let mut utf32le_bom = vec![0xFF, 0xFE, 0, 0];
+        utf32le_bom.extend(text.chars().flat_map(|c| u32::from(c).to_le_bytes()));
+        for bytes in [utf16be, utf16le_bom, utf32be, utf32le_bom] {
+            assert_eq!(
+                read_header(&bytes).expect.as_deref(),
+                Some("not bozo and encoding == 'utf-16be'")
+            );
+        }
+        let json = "{\n  \"__TEST__\": \"Description: basic Expect: not bozo and len(entries) == 2 -->\",\n}";
+        assert_eq!(
+            read_header(json.as_bytes()).expect.as_deref(),
+            Some("not bozo and len(entries) == 2")
         );
     }
 }
