@@ -24,9 +24,13 @@ pub struct PairScores {
     pub predicted_pairs: u64,
     /// Pairs together in the gold labelling.
     pub gold_pairs: u64,
-    pub precision: f64,
-    pub recall: f64,
-    pub f1: f64,
+    /// True pairs over predicted pairs; `None` (JSON `null`) when nothing was predicted together.
+    pub precision: Option<f64>,
+    /// True pairs over gold pairs; `None` when the gold labelling puts no two items together.
+    pub recall: Option<f64>,
+    /// The harmonic mean of the two, 2·true / (gold + predicted): defined (0) when only one of
+    /// them is, `None` when neither is.
+    pub f1: Option<f64>,
     pub adjusted_rand_index: f64,
 }
 
@@ -57,14 +61,12 @@ pub fn score<I: Eq + Hash, G: Eq + Hash, P: Eq + Hash>(
     let true_pairs: u64 = contingency.values().map(|&c| pairs(c)).sum();
     let gold_pairs: u64 = gold_sizes.values().map(|&c| pairs(c)).sum();
     let predicted_pairs: u64 = pred_sizes.values().map(|&c| pairs(c)).sum();
-    let ratio = |a: u64, b: u64| if b == 0 { 1.0 } else { a as f64 / b as f64 };
+    // A rate over nothing is undefined, never 1.0: a prediction that places nothing together has
+    // no precision, and saying 1.0 would hide it.
+    let ratio = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
     let precision = ratio(true_pairs, predicted_pairs);
     let recall = ratio(true_pairs, gold_pairs);
-    let f1 = if precision + recall == 0.0 {
-        0.0
-    } else {
-        2.0 * precision * recall / (precision + recall)
-    };
+    let f1 = ratio(2 * true_pairs, gold_pairs + predicted_pairs);
     let total = pairs(n) as f64;
     let expected = if total == 0.0 {
         0.0
@@ -103,7 +105,10 @@ mod tests {
     fn identical_partitions_score_one() {
         let g = map(&[(1, 1), (2, 1), (3, 2), (4, 2), (5, 3)]);
         let s = score(&g, &g);
-        assert_eq!((s.precision, s.recall, s.f1), (1.0, 1.0, 1.0));
+        assert_eq!(
+            (s.precision, s.recall, s.f1),
+            (Some(1.0), Some(1.0), Some(1.0))
+        );
         assert!((s.adjusted_rand_index - 1.0).abs() < 1e-12);
     }
 
@@ -114,7 +119,8 @@ mod tests {
         let p = map(&[(1, 7), (2, 7), (3, 8), (4, 8), (5, 8)]);
         let s = score(&g, &p);
         assert_eq!((s.true_pairs, s.gold_pairs, s.predicted_pairs), (2, 4, 4));
-        assert!((s.f1 - 0.5).abs() < 1e-12);
+        assert_eq!((s.precision, s.recall), (Some(0.5), Some(0.5)));
+        assert!((s.f1.unwrap() - 0.5).abs() < 1e-12);
         // ARI by hand: index 2, expected 4*4/10 = 1.6, max 4 → (2-1.6)/(4-1.6)
         assert!((s.adjusted_rand_index - 0.4 / 2.4).abs() < 1e-12);
     }
@@ -134,6 +140,30 @@ mod tests {
         let g = map(&[(1, 1), (2, 1), (3, 2)]);
         let p = map(&[(1, 1), (2, 2), (3, 3)]);
         let s = score(&g, &p);
-        assert_eq!((s.precision, s.recall), (1.0, 0.0));
+        assert_eq!((s.precision, s.recall, s.f1), (None, Some(0.0), Some(0.0)));
+    }
+
+    #[test]
+    fn rates_over_nothing_are_undefined_not_one() {
+        // Every item its own group in both: no pair anywhere, so no precision, recall or F1.
+        let g = map(&[(1, 1), (2, 2), (3, 3)]);
+        let s = score(&g, &g);
+        assert_eq!((s.gold_pairs, s.predicted_pairs), (0, 0));
+        assert_eq!((s.precision, s.recall, s.f1), (None, None, None));
+        // Pairs predicted where the gold has none: precision 0, recall undefined, F1 0.
+        let p = map(&[(1, 9), (2, 9), (3, 9)]);
+        let s = score(&g, &p);
+        assert_eq!((s.precision, s.recall, s.f1), (Some(0.0), None, Some(0.0)));
+    }
+
+    #[test]
+    fn f1_is_the_harmonic_mean_of_precision_and_recall() {
+        // gold {1,2,3,4} {5,6}; predicted {1,2} {3,4,5,6}: true 2 of gold 7, predicted 7.
+        let g = map(&[(1, 1), (2, 1), (3, 1), (4, 1), (5, 2), (6, 2)]);
+        let p = map(&[(1, 1), (2, 1), (3, 2), (4, 2), (5, 2), (6, 2)]);
+        let s = score(&g, &p);
+        assert_eq!((s.true_pairs, s.gold_pairs, s.predicted_pairs), (3, 7, 7));
+        let (pr, r) = (3.0 / 7.0, 3.0 / 7.0);
+        assert!((s.f1.unwrap() - 2.0 * pr * r / (pr + r)).abs() < 1e-12);
     }
 }

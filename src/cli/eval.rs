@@ -212,6 +212,11 @@ fn errors(
     (merged, split)
 }
 
+/// A rate to four decimals, or `n/a` when it is over nothing.
+fn rate(r: Option<f64>) -> String {
+    r.map_or_else(|| "n/a".to_string(), |r| format!("{r:.4}"))
+}
+
 fn print_scores(what: &str, s: &PairScores) {
     // Everything up to the ARI is read by scripts: add after it, change nothing before.
     let missing = if s.missing == 0 {
@@ -220,14 +225,14 @@ fn print_scores(what: &str, s: &PairScores) {
         format!(", {} not in the store (counted as singletons)", s.missing)
     };
     println!(
-        "{what:8} items {:6}  pairs gold {:8} predicted {:8} true {:8}  precision {:.4}  recall {:.4}  F1 {:.4}  ARI {:.4}  scored {} of {}{missing}",
+        "{what:8} items {:6}  pairs gold {:8} predicted {:8} true {:8}  precision {}  recall {}  F1 {}  ARI {:.4}  scored {} of {}{missing}",
         s.items,
         s.gold_pairs,
         s.predicted_pairs,
         s.true_pairs,
-        s.precision,
-        s.recall,
-        s.f1,
+        rate(s.precision),
+        rate(s.recall),
+        rate(s.f1),
         s.adjusted_rand_index,
         s.scored,
         s.items
