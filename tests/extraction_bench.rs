@@ -6,8 +6,10 @@
 //! rejected by the extractor or skipped). Without the shared folder the test prints a
 //! notice and passes, except under `CI=true`.
 
+mod common;
+
 use newsdedup::extract::bench;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Mean-per-page word 4-gram shingle F1, precision and recall, as measured (0.9747, 0.9676,
 /// 0.9819), less a small margin.
@@ -19,25 +21,8 @@ const FLOOR_RECALL: f64 = 0.978;
 const PAGES: usize = 181;
 
 fn bench_dir() -> Option<PathBuf> {
-    let shared = match std::env::var_os("NEWSDEDUP_SHARED") {
-        Some(d) if !d.is_empty() => PathBuf::from(d),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"),
-    };
-    let dir = shared.join("bench/extraction");
-    if dir.join("ground-truth.json").is_file() {
-        return Some(dir);
-    }
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    assert!(
-        !ci,
-        "CI=true but the extraction benchmark is missing at {} (set NEWSDEDUP_SHARED)",
-        dir.display()
-    );
-    eprintln!(
-        "notice: extraction benchmark not found at {} (set NEWSDEDUP_SHARED); skipping",
-        dir.display()
-    );
-    None
+    common::shared_path("bench/extraction/ground-truth.json")
+        .map(|gold| gold.parent().expect("the benchmark's folder").to_path_buf())
 }
 
 #[test]

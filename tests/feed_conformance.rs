@@ -6,8 +6,9 @@
 //! fails too. `newsdedup conformance feeds` prints the current figures; docs/FEEDS.md explains
 //! them. Without the shared folder the test prints a notice and passes, except under `CI=true`.
 
+mod common;
+
 use newsdedup::feeds::conformance::{CheckTally, DEFAULT_TIMEOUT, run};
-use std::path::{Path, PathBuf};
 
 /// gofeed: files with an expectation, compared; all files parsed; files parsed without one.
 const GOFEED_COMPARED: usize = 539;
@@ -58,27 +59,6 @@ const SANITIZE: Measured = Measured {
     pass: 376,
 };
 
-fn shared_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("NEWSDEDUP_SHARED") {
-        Some(d) if !d.is_empty() => PathBuf::from(d),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"),
-    };
-    if dir.join("bench/feeds").is_dir() {
-        return Some(dir);
-    }
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    assert!(
-        !ci,
-        "CI=true but the shared test data is missing at {} (set NEWSDEDUP_SHARED)",
-        dir.display()
-    );
-    eprintln!(
-        "notice: feed test suites not found at {}/bench/feeds (set NEWSDEDUP_SHARED); skipping",
-        dir.display()
-    );
-    None
-}
-
 fn check_part(what: &str, got: &CheckTally, want: &Measured, regressions: &mut Vec<String>) {
     eprintln!(
         "feedparser {what}: {} checks, {} of {} applicable pass, {} not applicable",
@@ -111,7 +91,11 @@ fn check_part(what: &str, got: &CheckTally, want: &Measured, regressions: &mut V
 
 #[test]
 fn feed_parser_conformance_does_not_regress() {
-    let Some(shared) = shared_dir() else { return };
+    // The suites are under bench/feeds of the shared folder, which `run` is given.
+    if common::shared_path("bench/feeds").is_none() {
+        return;
+    }
+    let shared = common::shared_dir().expect("the shared folder holding bench/feeds");
     let report = run(&shared, DEFAULT_TIMEOUT).expect("the list of not-applicable checks reads");
 
     let gofeed = report.gofeed.as_ref().expect("gofeed test data present");

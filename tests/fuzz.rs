@@ -30,6 +30,8 @@
 //! worker thread, so that thread's peak of live bytes is the case's own peak, whatever the other
 //! tests of the binary do at the same time.
 
+mod common;
+
 use newsdedup::ingest::{Item, ReadOptions, read_jsonl};
 use newsdedup::limits::Limits;
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -870,27 +872,6 @@ struct Seed {
     bytes: Vec<u8>,
 }
 
-/// The shared folder, or why there is none: under `CI` its absence fails the test.
-fn shared() -> Option<PathBuf> {
-    let dir = match std::env::var_os("NEWSDEDUP_SHARED") {
-        Some(d) if !d.is_empty() => PathBuf::from(d),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"),
-    };
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "the shared test data folder {} is missing (set NEWSDEDUP_SHARED); CI needs it for the fuzz seeds",
-        dir.display()
-    );
-    eprintln!(
-        "notice: shared test data not found at {} (set NEWSDEDUP_SHARED); skipping",
-        dir.display()
-    );
-    None
-}
-
 fn files_under(dir: &Path, keep: &dyn Fn(&str) -> bool, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -1411,7 +1392,9 @@ fn run_opml(input: &[u8], _: &Context) -> Result<(), String> {
 
 #[test]
 fn feed_parser() {
-    let Some(shared) = shared() else { return };
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
     let target = Target {
         name: "feed_parser",
         shape: Shape::Markup,
@@ -1423,7 +1406,9 @@ fn feed_parser() {
 
 #[test]
 fn html_extractor() {
-    let Some(shared) = shared() else { return };
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
     let target = Target {
         name: "html_extractor",
         shape: Shape::Markup,

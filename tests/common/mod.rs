@@ -45,6 +45,27 @@ pub fn shared_dir() -> Option<PathBuf> {
     }
 }
 
+/// A part of the shared test data (`rel`, e.g. `bench/feeds`), by the same rule as
+/// [`shared_dir`]: missing under `CI=true`, the test fails naming the path it looked for;
+/// elsewhere `None`, with a notice.
+pub fn shared_path(rel: &str) -> Option<PathBuf> {
+    let path = shared_dir()?.join(rel);
+    if path.exists() {
+        Some(path)
+    } else if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!(
+            "CI=true but the shared test data is missing at {} (set NEWSDEDUP_SHARED)",
+            path.display()
+        );
+    } else {
+        eprintln!(
+            "notice: shared test data not found at {} (set NEWSDEDUP_SHARED); skipping",
+            path.display()
+        );
+        None
+    }
+}
+
 /// A temporary folder holding one database.
 pub struct TestDb {
     pub dir: tempfile::TempDir,
