@@ -405,9 +405,19 @@ pub fn figures_in(sentence: &str) -> Vec<Figure<'_>> {
             continue;
         }
         let qualifier = qualifier_before(&words, at).map(|(q, _)| q);
-        let mut role = role_before(&words, at)
-            .or_else(|| role_after(&words, np_end, noun.is_some()))
-            .map(|j| Word::new(&words.lower[j]));
+        // The word before governs the number, unless the number is the subject of a clause of
+        // its own: its noun followed by an auxiliary ("said 16,000 citizens have signed"), or
+        // a bare number by a participle ("said 144 killed").
+        let after = role_after(&words, np_end, noun.is_some());
+        let clause = after.is_some_and(|(j, aux)| {
+            aux || (noun.is_none() && j == np_end && words.lower[j].ends_with("ed"))
+        });
+        let mut role = match (role_before(&words, at), after) {
+            (_, Some((j, _))) if clause => Some(j),
+            (Some(j), _) => Some(j),
+            (None, a) => a.map(|(j, _)| j),
+        }
+        .map(|j| Word::new(&words.lower[j]));
         let label = qualifier.is_none()
             && DETERMINERS.contains(&prev)
             && noun
@@ -466,14 +476,16 @@ fn role_before(words: &Words, at: usize) -> Option<usize> {
     Some(j - 1)
 }
 
-/// The word after a number's noun phrase that governs it: the verb of "16,000 citizens have
-/// signed", the complement of "the 600 block of Henson Road".
-fn role_after(words: &Words, from: usize, has_noun: bool) -> Option<usize> {
+/// The word after a number's noun phrase that governs it, and whether an auxiliary came first:
+/// the verb of "16,000 citizens have signed", the complement of "the 600 block of Henson Road".
+fn role_after(words: &Words, from: usize, has_noun: bool) -> Option<(usize, bool)> {
     let mut k = from;
+    let mut aux = false;
     let mut skipped = 0;
     while k < words.len() && k > 0 && !words.break_after(k - 1) && skipped < 4 {
         let w = words.lower[k].as_str();
         if AUXILIARIES.contains(&w) || (w.len() > 4 && w.ends_with("ly")) {
+            aux |= AUXILIARIES.contains(&w);
             k += 1;
             skipped += 1;
             continue;
@@ -488,9 +500,9 @@ fn role_after(words: &Words, from: usize, has_noun: bool) -> Option<usize> {
                 c += 1;
             }
             return (c < words.len() && !words.break_after(c - 1) && content(&words.lower[c]))
-                .then_some(c);
+                .then_some((c, false));
         }
-        return (content(w) && words.number(k).is_none()).then_some(k);
+        return (content(w) && words.number(k).is_none()).then_some((k, aux));
     }
     None
 }
@@ -999,5 +1011,280 @@ pub fn figure_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Differen
                 });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (noun key, role key, value, qualifier) of each figure of a sentence.
+    fn read(sentence: &str) -> Vec<(Option<String>, Option<String>, String, Option<&str>)> {
+        figures_in(sentence)
+            .into_iter()
+            .map(|f| {
+                (
+                    f.noun.map(|w| w.key),
+                    f.role.map(|w| w.key),
+                    f.value.canon,
+                    f.qualifier,
+                )
+            })
+            .collect()
+    }
+
+    fn fig(
+        noun: Option<&str>,
+        role: Option<&str>,
+        value: &str,
+        q: Option<&'static str>,
+    ) -> (Option<String>, Option<String>, String, Option<&'static str>) {
+        (
+            noun.map(String::from),
+            role.map(String::from),
+            value.to_string(),
+            q,
+        )
+    }
+
+    #[test]
+    fn keys_ignore_plural_possessive_and_verb_endings() {
+        for (word, key) in [
+            ("citizens", "citizen"),
+            ("citizen", "citizen"),
+            ("Russians’", "russian"),
+            ("Russia's", "russia"),
+            ("killed", "kill"),
+            ("kills", "kill"),
+            ("registered", "register"),
+            ("registering", "register"),
+            ("injured", "injur"),
+            ("injures", "injur"),
+            ("casualties", "casualty"),
+            ("witnesses", "witness"),
+            ("process", "process"),
+            ("bonus", "bonus"),
+            ("days", "day"),
+        ] {
+            assert_eq!(fold(word), key, "{word}");
+        }
+    }
+
+    #[test]
+    fn the_noun_is_the_head_of_the_phrase_after_the_number() {
+        assert_eq!(
+            read("Some 16,000 Russian citizens have signed contracts."),
+            [fig(Some("citizen"), Some("sign"), "16000", Some("some"))]
+        );
+        assert_eq!(
+            read("The pack adds 10 extra titles to the game."),
+            [fig(Some("titl"), Some("add"), "10", None)]
+        );
+        // No plural: the first word in lower case.
+        assert_eq!(
+            read("It said 144 zorblat were found."),
+            [fig(Some("zorblat"), Some("found"), "144", None)]
+        );
+        // A participle begins what is said, it is not what is counted.
+        assert_eq!(
+            read("Officials said 144 killed."),
+            [fig(None, Some("kill"), "144", None)]
+        );
+    }
+
+    #[test]
+    fn the_role_is_the_word_that_governs_the_number() {
+        // The word before it.
+        assert_eq!(
+            read("The attack killed at least 114 people."),
+            [fig(Some("peopl"), Some("kill"), "114", Some("at least"))]
+        );
+        // Through "of", "to", "up".
+        assert_eq!(
+            read("It took the lives of 144 people."),
+            [fig(Some("peopl"), Some("liv"), "144", None)]
+        );
+        assert_eq!(
+            read("Moscow had called up 300,000 people."),
+            [fig(Some("peopl"), Some("call"), "300000", None)]
+        );
+        // Else the verb after the noun, past auxiliaries and adverbs.
+        assert_eq!(
+            read("He said 1,700 volunteers have reportedly registered."),
+            [fig(Some("volunteer"), Some("register"), "1700", None)]
+        );
+        // A bare number keeps its governing word.
+        assert_eq!(
+            read("The attack injured nearly 200, officials said."),
+            [fig(None, Some("injur"), "200", Some("nearly"))]
+        );
+        // The complement of a thing a number names.
+        let f = figures_in("Police found him in the 5000 block of Noon Road.");
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].noun.as_ref().unwrap().key, "block");
+        assert_eq!(f[0].role.as_ref().unwrap().key, "noon");
+        assert!(f[0].label, "the 5000 block names a place");
+        // Nothing governs a number that starts a clause and is followed by a preposition.
+        assert_eq!(
+            read("There were about 200 people at the event."),
+            [fig(Some("peopl"), None, "200", Some("about"))]
+        );
+    }
+
+    #[test]
+    fn money_scales_ranges_and_lists() {
+        let f = figures_in("The company signed a $2.6 billion deal on Monday.");
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].noun.as_ref().unwrap().key, "$");
+        assert_eq!(f[0].value.canon, "2.6 billion");
+        assert_eq!(f[0].value.lo, 2.6e9);
+        assert_eq!(display(&f[0]), "$2.6 billion");
+
+        let f = figures_in("Between 100 and 150 people attended the party.");
+        assert_eq!(f.len(), 1);
+        assert_eq!((f[0].value.lo, f[0].value.hi), (100.0, 150.0));
+        assert_eq!(f[0].noun.as_ref().unwrap().key, "peopl");
+        assert_eq!(f[0].role.as_ref().unwrap().key, "attend");
+        let f = figures_in("Some 300-400 people marched.");
+        assert_eq!((f[0].value.lo, f[0].value.hi), (300.0, 400.0));
+
+        // In a list each number takes the governing word of the first.
+        assert_eq!(
+            read("The victims, ages 26, 29 and 37, were taken to hospital."),
+            [
+                fig(None, Some("age"), "26", None),
+                fig(None, Some("age"), "29", None),
+                fig(None, Some("age"), "37", None),
+            ]
+        );
+    }
+
+    #[test]
+    fn names_dates_times_years_and_ages_are_not_counts() {
+        assert!(read("He played Mortal Kombat 11 and won.").is_empty());
+        assert!(read("Shots were fired at 10 a.m. on the bridge.").is_empty());
+        assert!(read("Since 2014 the man, 20 years old, lived there.").is_empty());
+        let f = figures_in("The attack on March 22 came after Feb. 24, 2022.");
+        let dates: Vec<(&str, bool)> = f.iter().map(|f| (f.value.canon.as_str(), f.date)).collect();
+        assert_eq!(dates, [("March 22", true), ("Feb 24", true)]);
+    }
+
+    fn rows(texts: &[(&str, &str)]) -> Vec<Difference> {
+        let by_source: BTreeMap<&str, Vec<&str>> = texts
+            .iter()
+            .map(|(s, t)| (*s, crate::diff::sentences(t)))
+            .collect();
+        let mut out = Vec::new();
+        figure_rows(&by_source, &mut out);
+        out
+    }
+
+    fn subjects_of(rows: &[Difference], value: &str) -> Vec<String> {
+        rows.iter()
+            .filter(|d| d.kind == "figure" && d.value == value)
+            .map(|d| d.subject.clone())
+            .collect()
+    }
+
+    #[test]
+    fn one_value_in_like_sentences_teaches_nouns_and_roles() {
+        // "citizens" and "people" count one thing here; "signed" and "enlisted" are one role.
+        let r = rows(&[
+            (
+                "A",
+                "Officials said 16,000 citizens have signed contracts in ten days. \
+                 More than 100,000 people have enlisted this year.",
+            ),
+            (
+                "B",
+                "Officials said 16,000 people have signed contracts in ten days. \
+                 More than 100,000 people have signed up this year.",
+            ),
+        ]);
+        let s16 = subjects_of(&r, "16,000");
+        let s100 = subjects_of(&r, "100,000");
+        assert_eq!(s16.len(), 2);
+        assert_eq!(s16[0], s16[1], "{r:#?}");
+        assert_eq!(s100, [s16[0].clone(), s16[0].clone()], "{r:#?}");
+        // A bare number takes the noun of the same value in a like sentence.
+        let r = rows(&[
+            (
+                "A",
+                "The shooting at the mall injured nearly 200, police said.",
+            ),
+            (
+                "B",
+                "Police said 200 people were injured in the mall shooting.",
+            ),
+        ]);
+        let s = subjects_of(&r, "200");
+        assert_eq!(s, ["injured (people)", "injured (people)"], "{r:#?}");
+    }
+
+    #[test]
+    fn conflicts_need_one_role_and_incompatible_values() {
+        let conflicts = |r: &[Difference]| -> Vec<(String, String)> {
+            r.iter()
+                .filter(|d| d.kind == "conflict")
+                .map(|d| (d.source.clone().unwrap(), d.value.clone()))
+                .collect()
+        };
+        // A range is compatible with the values inside it.
+        let party = |n: &str| format!("Police said {n} people attended the party downtown.");
+        let r = rows(&[("A", &party("between 100 and 150")), ("B", &party("120"))]);
+        assert!(conflicts(&r).is_empty(), "{r:#?}");
+        let r = rows(&[("A", &party("between 100 and 150")), ("B", &party("200"))]);
+        assert_eq!(
+            conflicts(&r),
+            [
+                ("A".to_string(), "100 to 150".to_string()),
+                ("B".to_string(), "200".to_string())
+            ]
+        );
+        // Without a governing word nothing says the two counts are one.
+        let r = rows(&[
+            (
+                "A",
+                "Police said there were about 200 people at the party downtown.",
+            ),
+            (
+                "B",
+                "Police said there were 17 people at the party downtown.",
+            ),
+        ]);
+        assert!(conflicts(&r).is_empty(), "{r:#?}");
+        // Different governing words, far values: two facts.
+        let r = rows(&[
+            (
+                "A",
+                "Police said the gunman killed 12 people at the party downtown.",
+            ),
+            (
+                "B",
+                "Police said the gunman wounded 40 people at the party downtown.",
+            ),
+        ]);
+        assert!(conflicts(&r).is_empty(), "{r:#?}");
+        // A number that names a place is not merged with a near one under another word.
+        let r = rows(&[
+            (
+                "A",
+                "Police responded to a call in the 32000 block of Military Road.",
+            ),
+            (
+                "B",
+                "Police responded to a call in the 33300 block of Pine Lane.",
+            ),
+        ]);
+        assert!(conflicts(&r).is_empty(), "{r:#?}");
+        // A source giving two values for one subject reports two facts, not a conflict.
+        let r = rows(&[
+            (
+                "A",
+                "Police said 30 people were arrested on Friday. Police said 45 people were arrested on Saturday.",
+            ),
+            ("B", "Police said 30 people were arrested on Friday."),
+        ]);
+        assert!(conflicts(&r).is_empty(), "{r:#?}");
     }
 }
