@@ -54,6 +54,9 @@ pub const TIME_UNITS: &[&str] = &[
     "second", "minute", "hour", "day", "week", "month", "year", "decade", "century",
 ];
 
+/// The word after "N years" that makes it an age, not a duration.
+pub const AGE_WORDS: &[&str] = &["old"];
+
 /// Month names and their abbreviations: a small number beside one is a date.
 pub const MONTHS: &[&str] = &[
     "january",
@@ -315,6 +318,7 @@ pub const LISTS: &[(&str, &[&str])] = &[
     ("QUALIFIERS", QUALIFIERS),
     ("STRICT_BOUNDS", STRICT_BOUNDS),
     ("TIME_UNITS", TIME_UNITS),
+    ("AGE_WORDS", AGE_WORDS),
     ("MONTHS", MONTHS),
     ("TIMES_OF_DAY", TIMES_OF_DAY),
     ("DETERMINERS", DETERMINERS),

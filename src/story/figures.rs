@@ -19,22 +19,26 @@
 //!    "the lives of 144" make death and lives one role);
 //! 3. figures are grouped by (noun, role); two groups of one noun whose sources each agree on a
 //!    value, where no source reports both, whose values are within [`NEAR`] of each other and
-//!    whose sentences share [`SHARED_WORDS`] words, are one quantity reported differently ("the
+//!    whose sentences share [`NEAR_SHARED_WORDS`] words, are one quantity reported differently ("the
 //!    lives of 144", "killed at least 114", "murder more than 130").
 //!
 //! A group is a **conflict** when two or more sources give it a value, each one value, and two
 //! of those values cannot both be true (a range is compatible with the values inside it).
 
 use super::closed_class::{
-    AUXILIARIES, DETERMINERS, LINKS, MONTHS, QUALIFIERS, SCALES, STRICT_BOUNDS, TIME_UNITS,
-    TIMES_OF_DAY, is_function_word,
+    AGE_WORDS, AUXILIARIES, DETERMINERS, LINKS, MONTHS, QUALIFIERS, SCALES, STRICT_BOUNDS,
+    TIME_UNITS, TIMES_OF_DAY, is_function_word,
 };
 use super::differences::{Difference, strip, words_of};
 use crate::story::features::figure_value;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-/// Content words two sentences must share for their figures to be linked.
+/// Content words two sentences must share for one value in them to be one fact.
 pub const SHARED_WORDS: usize = 3;
+
+/// Content words two sentences must share for near values of one noun in them to be one
+/// quantity (they already count the same noun in one story).
+pub const NEAR_SHARED_WORDS: usize = 2;
 
 /// Two values are near when the larger is at most this multiple of the smaller.
 pub const NEAR: f64 = 1.5;
@@ -400,7 +404,10 @@ pub fn figures_in(sentence: &str) -> Vec<Figure<'_>> {
         // "N years old" is an age, not a duration.
         if let Some(n) = &noun
             && is_time_unit(&n.key)
-            && words.lower.get(np_end).is_some_and(|w| w == "old")
+            && words
+                .lower
+                .get(np_end)
+                .is_some_and(|w| AGE_WORDS.contains(&w.as_str()))
         {
             continue;
         }
@@ -840,7 +847,7 @@ pub fn figure_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Differen
                         &sentence_words[entries[i].sentence],
                         &sentence_words[entries[j].sentence],
                         &nouns,
-                    ) >= SHARED_WORDS
+                    ) >= NEAR_SHARED_WORDS
                 })
             });
             if alike {
