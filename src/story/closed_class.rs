@@ -334,5 +334,7 @@ pub fn scale_words() -> impl Iterator<Item = &'static str> {
 
 /// Whether `word` (lower case) is a function word.
 pub fn is_function_word(word: &str) -> bool {
-    FUNCTION_WORDS.contains(&word)
+    static SET: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+        std::sync::LazyLock::new(|| FUNCTION_WORDS.iter().copied().collect());
+    SET.contains(word)
 }
