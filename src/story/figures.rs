@@ -98,9 +98,10 @@ pub fn fold(word: &str) -> String {
     if n > 4 && w.ends_with("ies") {
         w.truncate(w.len() - 3);
         w.push('y');
-    } else if w.ends_with("sses") || (n > 4 && (w.ends_with("ches") || w.ends_with("shes"))) {
-        w.truncate(w.len() - 2);
-    } else if n > 3 && w.ends_with("xes") {
+    } else if w.ends_with("sses")
+        || (n > 4 && (w.ends_with("ches") || w.ends_with("shes")))
+        || (n > 3 && w.ends_with("xes"))
+    {
         w.truncate(w.len() - 2);
     } else if n > 3
         && w.ends_with('s')
@@ -329,29 +330,28 @@ pub fn figures_in(sentence: &str) -> Vec<Figure<'_>> {
             let link = words.lower[end].as_str();
             let between = at >= 1 && words.lower[at - 1] == "between";
             let from = at >= 1 && words.lower[at - 1] == "from";
-            if (link == "to" && !from) || link == "or" || (link == "and" && between) {
-                if end + 1 < words.len()
-                    && !words.break_after(end)
-                    && let Some((hi_canon, hi, hi_used)) = number_at(&words, end + 1)
-                {
-                    // "2 to 3 million": the scale of the second applies to both.
-                    let (lo_canon, lo) = if hi_used == 2 && used == 1 {
-                        let scale = &words.lower[end + 2];
-                        (
-                            format!("{canon} {scale}"),
-                            lo * is_scale(scale).unwrap_or(1.0),
-                        )
-                    } else {
-                        (canon.clone(), lo)
+            if ((link == "to" && !from) || link == "or" || (link == "and" && between))
+                && end + 1 < words.len()
+                && !words.break_after(end)
+                && let Some((hi_canon, hi, hi_used)) = number_at(&words, end + 1)
+            {
+                // "2 to 3 million": the scale of the second applies to both.
+                let (lo_canon, lo) = if hi_used == 2 && used == 1 {
+                    let scale = &words.lower[end + 2];
+                    (
+                        format!("{canon} {scale}"),
+                        lo * is_scale(scale).unwrap_or(1.0),
+                    )
+                } else {
+                    (canon.clone(), lo)
+                };
+                if lo < hi {
+                    value = Value {
+                        canon: format!("{lo_canon} to {hi_canon}"),
+                        lo,
+                        hi,
                     };
-                    if lo < hi {
-                        value = Value {
-                            canon: format!("{lo_canon} to {hi_canon}"),
-                            lo,
-                            hi,
-                        };
-                        end += 1 + hi_used;
-                    }
+                    end += 1 + hi_used;
                 }
             }
         }
@@ -884,9 +884,9 @@ pub fn figure_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Differen
 
     // 5. Labels: the most used role and noun of each quantity.
     let mut quantities: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for g in 0..keys.len() {
+    for (g, m) in group_members.iter().enumerate() {
         let r = merged.find(g);
-        quantities.entry(r).or_default().extend(&group_members[g]);
+        quantities.entry(r).or_default().extend(m);
     }
     let mut label_of: Vec<String> = vec!["date".into(); n];
     let mut used: HashSet<String> = HashSet::new();
@@ -1025,8 +1025,11 @@ pub fn figure_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Differen
 mod tests {
     use super::*;
 
-    /// (noun key, role key, value, qualifier) of each figure of a sentence.
-    fn read(sentence: &str) -> Vec<(Option<String>, Option<String>, String, Option<&str>)> {
+    /// (noun key, role key, value, qualifier) of a figure.
+    type Read = (Option<String>, Option<String>, String, Option<&'static str>);
+
+    /// [`Read`] of each figure of a sentence.
+    fn read(sentence: &str) -> Vec<Read> {
         figures_in(sentence)
             .into_iter()
             .map(|f| {
@@ -1040,12 +1043,7 @@ mod tests {
             .collect()
     }
 
-    fn fig(
-        noun: Option<&str>,
-        role: Option<&str>,
-        value: &str,
-        q: Option<&'static str>,
-    ) -> (Option<String>, Option<String>, String, Option<&'static str>) {
+    fn fig(noun: Option<&str>, role: Option<&str>, value: &str, q: Option<&'static str>) -> Read {
         (
             noun.map(String::from),
             role.map(String::from),
