@@ -147,7 +147,9 @@ fn is_scale(w: &str) -> Option<f64> {
 }
 
 fn is_time_unit(key: &str) -> bool {
-    TIME_UNITS.iter().any(|u| fold(u) == key)
+    static KEYS: std::sync::LazyLock<Vec<String>> =
+        std::sync::LazyLock::new(|| TIME_UNITS.iter().map(|u| fold(u)).collect());
+    KEYS.iter().any(|k| k == key)
 }
 
 /// A word that can be what a number counts or what is said about it: not a function word, not
@@ -780,17 +782,19 @@ pub fn figure_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Differen
         group_of.push((noun, role));
     }
     let mut keys: Vec<(usize, usize)> = Vec::new();
+    let mut group_members: Vec<Vec<usize>> = Vec::new();
+    let mut group_index: HashMap<(usize, usize), usize> = HashMap::new();
     for (i, g) in group_of.iter().enumerate() {
-        if !entries[i].fig.date && !keys.contains(g) {
-            keys.push(*g);
+        if entries[i].fig.date {
+            continue;
         }
+        let k = *group_index.entry(*g).or_insert_with(|| {
+            keys.push(*g);
+            group_members.push(Vec::new());
+            keys.len() - 1
+        });
+        group_members[k].push(i);
     }
-    let members = |g: (usize, usize)| -> Vec<usize> {
-        (0..n)
-            .filter(|&i| !entries[i].fig.date && group_of[i] == g)
-            .collect()
-    };
-    let group_members: Vec<Vec<usize>> = keys.iter().map(|&g| members(g)).collect();
 
     // 4. Groups of one noun in which each source gives one value, with no source in common and
     //    near values in like sentences, are one quantity.
