@@ -5,7 +5,7 @@
 //!
 //! | kind | subject | value | detail |
 //! |---|---|---|---|
-//! | `figure` | what the number counts, e.g. `deaths (people)` | the number, e.g. `144` | how the source put it |
+//! | `figure` | what governs the number and what it counts, e.g. `lives (people)` ([`super::figures`]) | the number, e.g. `144` | how the source put it |
 //! | `conflict` | a subject on which sources give different values | that source's value | every value with its sources |
 //! | `name` | the most used spelling of a name | the spelling this source used | how often |
 //! | `quote` | the quote's first words | the quote | which sources carry it |
