@@ -17,13 +17,15 @@
 //! 2. the nouns and roles of one fact are the same noun and role in the whole story ("16,000
 //!    citizens" and "16,000 people" make citizens and people one noun; "the death of 144" and
 //!    "the lives of 144" make death and lives one role);
-//! 3. figures are grouped by (noun, role); two groups of one noun whose sources each agree on a
-//!    value, where no source reports both, whose values are within [`NEAR`] of each other and
-//!    whose sentences share [`NEAR_SHARED_WORDS`] words, are one quantity reported differently ("the
-//!    lives of 144", "killed at least 114", "murder more than 130").
+//! 3. figures are grouped by (noun, role); two groups of one noun in which each source gives one
+//!    value, where no source reports both, whose values are within a factor of [`NEAR`] and
+//!    whose sentences share [`NEAR_SHARED_WORDS`] words, are one quantity reported differently
+//!    ("the lives of 144", "killed at least 114", "murder more than 130"). A number that names a
+//!    thing ("the 5000 block") is not merged this way, nor is a duration.
 //!
-//! A group is a **conflict** when two or more sources give it a value, each one value, and two
-//! of those values cannot both be true (a range is compatible with the values inside it).
+//! A group is a **conflict** when it has a governing word, two or more sources give it a value,
+//! each one value, and two of those values cannot both be true (a range is compatible with the
+//! values inside it; a bound such as "more than" is shown, not compared).
 
 use super::closed_class::{
     AGE_WORDS, AUXILIARIES, DETERMINERS, LINKS, MONTHS, QUALIFIERS, SCALES, STRICT_BOUNDS,
