@@ -11,8 +11,10 @@
 //! inverse document frequency over the store's clusters, so words every story uses weigh little
 //! in any language; names and figures get extra weight, because a rewrite keeps them.
 
+pub mod closed_class;
 pub mod differences;
 pub mod features;
+pub mod figures;
 
 use crate::cluster::AnchorHasher;
 use crate::dense::{Groups, Words, WordsAt};
