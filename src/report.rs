@@ -8,7 +8,7 @@ use crate::diff::{Edits, edits};
 use crate::document::{ArticleId, ClusterId, StoryId};
 use crate::error::DbContext;
 use crate::error::{Error, Result};
-use crate::fingerprint::{Sketch, overlap};
+use crate::fingerprint::{Simhash, Sketch, overlap};
 use crate::store::rows::RowAt;
 use crate::store::{ClusterSummary, cluster_members, list_clusters, resolve_cluster};
 use chrono::{DateTime, Utc};
@@ -62,6 +62,12 @@ pub struct Membership {
     pub sketch_entries: usize,
     /// Entries it shares with the canonical member's sketch.
     pub shared_entries: usize,
+    /// Of the other members compared (all of them, or [`BRIDGE_SAMPLE`] spread over the
+    /// cluster), how many it overlaps by at least `bridge_containment`, as the clusterer measures
+    /// it: a copy overlaps most of its cluster; a text that joined through one copy's furniture
+    /// or a digest overlaps few.
+    pub overlaps_members: usize,
+    pub compared_members: usize,
     /// The rule that admitted it.
     pub joined_by: JoinRule,
     /// The stored article it matched best when it was clustered.
@@ -96,6 +102,7 @@ pub struct ClusterReport {
     pub min_containment: f64,
     pub max_hamming: u32,
     pub min_sketch: usize,
+    pub bridge_containment: f64,
     /// Clusters merged into this one.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub merges: Vec<MergeReport>,
@@ -122,6 +129,24 @@ pub async fn cluster(pool: &SqlitePool, id: ClusterId) -> Result<ClusterReport> 
 struct Clustered {
     sketch: Sketch,
     matched: Option<(ArticleId, Option<f64>, Option<u32>)>,
+}
+
+/// Other members each member is compared with for [`Membership::overlaps_members`].
+pub const BRIDGE_SAMPLE: usize = 48;
+
+/// Containment of two members as the clusterer measures it: the share of the smaller sketch
+/// found in the other; texts too short to sketch count as fully contained when their simhashes
+/// are within the radius, and not at all otherwise.
+fn containment(a: (&Sketch, Simhash), b: (&Sketch, Simhash), params: &ClusterParams) -> f64 {
+    let small = a.0.len().min(b.0.len());
+    if small < params.min_sketch {
+        return if a.1.distance(b.1) <= params.max_hamming {
+            1.0
+        } else {
+            0.0
+        };
+    }
+    overlap(a.0.values(), b.0.values()) as f64 / small as f64
 }
 
 /// A share rounded to four decimals: the nearest `f64` to a short decimal, which its JSON text
@@ -206,11 +231,37 @@ pub async fn cluster_with(
     sources.sort_unstable();
     sources.dedup();
     let sources = sources.len();
+    // The members each member is compared with: all, or a sample spread over the cluster.
+    let n = members.len();
+    let sample: Vec<usize> = if n <= BRIDGE_SAMPLE + 1 {
+        (0..n).collect()
+    } else {
+        (0..=BRIDGE_SAMPLE)
+            .map(|k| k * (n - 1) / BRIDGE_SAMPLE)
+            .collect()
+    };
     let reports = members
         .iter()
         .enumerate()
         .map(|(i, m)| {
             let sketch = sketch_of(m.article_id);
+            let others: Vec<usize> = sample
+                .iter()
+                .copied()
+                .filter(|&j| j != i)
+                .take(BRIDGE_SAMPLE)
+                .collect();
+            let overlaps_members = others
+                .iter()
+                .filter(|&&j| {
+                    let o = &members[j];
+                    containment(
+                        (sketch, m.simhash),
+                        (sketch_of(o.article_id), o.simhash),
+                        params,
+                    ) >= params.bridge_containment
+                })
+                .count();
             let matched = stored.get(&m.article_id).and_then(|c| c.matched);
             let joined_by = match matched {
                 None => JoinRule::Started,
@@ -244,6 +295,8 @@ pub async fn cluster_with(
                     canonical_in_member,
                     sketch_entries: sketch.len(),
                     shared_entries: overlap(sketch.values(), canon_sketch.values()),
+                    overlaps_members,
+                    compared_members: others.len(),
                     joined_by,
                     matched_article: matched.map(|(a, _, _)| a),
                     matched_containment: matched.and_then(|(_, c, _)| c).map(rounded),
@@ -269,6 +322,7 @@ pub async fn cluster_with(
         min_containment: params.min_containment,
         max_hamming: params.max_hamming,
         min_sketch: params.min_sketch,
+        bridge_containment: params.bridge_containment,
         merges: merges(pool, resolved).await?,
         members: reports,
     })

@@ -253,3 +253,84 @@ async fn short_copies_are_explained_by_distance_and_merged_clusters_by_their_mer
         "{text}"
     );
 }
+
+/// The trailing paragraphs of an original holding about `part` of its words.
+fn trailing(o: &Original, part: f64) -> Vec<String> {
+    let goal = (o.words() as f64 * part).round() as usize;
+    let mut words = 0;
+    let mut out: Vec<String> = o
+        .paragraphs
+        .iter()
+        .rev()
+        .take_while(|p| {
+            let take = words < goal;
+            words += p.split_whitespace().count();
+            take
+        })
+        .cloned()
+        .collect();
+    out.reverse();
+    out
+}
+
+/// Containment as the clusterer defines it: the share of the smaller sketch found in the other.
+fn containment(a: &Fingerprint, b: &Fingerprint) -> f64 {
+    let small = a.sketch.len().min(b.sketch.len());
+    overlap(a.sketch.values(), b.sketch.values()) as f64 / small as f64
+}
+
+#[tokio::test]
+async fn each_member_shows_how_many_other_members_it_overlaps() {
+    let all = originals();
+    let story = &all[4];
+    let own = leading(&all[3], 0.3).join("\n\n");
+    // The original; a copy of its last 40% with the outlet's own text; a verbatim copy; a copy of
+    // its first 60%, which shares nothing with the second copy.
+    let texts = [
+        ("a", story.text()),
+        (
+            "c",
+            format!("{}\n\n{own}", trailing(story, 0.4).join("\n\n")),
+        ),
+        ("d", story.text()),
+        ("b", leading(story, 0.6).join("\n\n")),
+    ];
+    let db = TestDb::new();
+    let input = db.file("overlaps.jsonl");
+    let records: Vec<Value> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, (id, text))| record(id, &format!("outlet{id}"), 8 + i as u32, id, text))
+        .collect();
+    common::write_jsonl(&input, &records);
+    let summary = db.ingest(&[&input]);
+    assert_eq!(summary["near_duplicate"], 3, "{summary}");
+    let fps: Vec<Fingerprint> = texts.iter().map(|(_, t)| fp(t)).collect();
+    let bridge = newsdedup::cluster::ClusterParams::default().bridge_containment;
+    let overlapping = |i: usize| {
+        (0..fps.len())
+            .filter(|&j| j != i && containment(&fps[i], &fps[j]) >= bridge)
+            .count()
+    };
+    // The construction: the first-60% copy and the last-40% copy share nothing.
+    assert_eq!(overlapping(1), 2);
+    assert_eq!(overlapping(3), 2);
+    assert_eq!(overlapping(0), 3);
+
+    let pool = db.pool().await;
+    let cluster = common::cluster_of_url(&pool, "https://outleta.example/a").await;
+    let report = db.run_json(&["cluster", &cluster.to_string(), "--json"]);
+    assert_eq!(report["size"], 4, "{report}");
+    for (i, (id, _)) in texts.iter().enumerate() {
+        let m = &member(&report, &format!("https://outlet{id}.example/{id}"))["membership"];
+        assert_eq!(m["overlaps_members"], overlapping(i), "{id}: {m}");
+        assert_eq!(m["compared_members"], 3, "{id}: {m}");
+    }
+    let text = db.run_ok(&["cluster", &cluster.to_string()]);
+    assert_eq!(
+        text.matches("it overlaps 2 of 3 other members by 20% or more")
+            .count(),
+        2,
+        "{text}"
+    );
+}

@@ -163,7 +163,17 @@ fn why(r: &ClusterReport, m: &MemberReport) -> String {
             r.min_sketch
         ),
     };
-    format!("{head}: {shares}; {rule}")
+    let bridge = if w.compared_members == 0 {
+        String::new()
+    } else {
+        format!(
+            "; it overlaps {} of {} other members by {} or more",
+            w.overlaps_members,
+            w.compared_members,
+            percent(Some(r.bridge_containment))
+        )
+    };
+    format!("{head}: {shares}; {rule}{bridge}")
 }
 
 pub async fn show(args: ClusterArgs, config: Config) -> Result<ExitCode> {
