@@ -3,15 +3,18 @@
 //! In: a read-only pool. Out: serializable reports (the `--json` output is their serde form, and
 //! its field names are stable).
 
+use crate::cluster::ClusterParams;
 use crate::diff::{Edits, edits};
 use crate::document::{ArticleId, ClusterId, StoryId};
 use crate::error::DbContext;
 use crate::error::{Error, Result};
+use crate::fingerprint::{Simhash, Sketch, overlap};
 use crate::store::rows::RowAt;
 use crate::store::{ClusterSummary, cluster_members, list_clusters, resolve_cluster};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::SqlitePool;
+use std::collections::HashMap;
 
 /// One member of a cluster as the report shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -25,9 +28,65 @@ pub struct MemberReport {
     pub canonical: bool,
     /// Simhash Hamming distance to the canonical member.
     pub distance: u32,
+    /// Why this member is in the cluster.
+    pub membership: Membership,
     /// What this member added, cut and changed relative to the canonical member (absent for it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub edits: Option<Edits>,
+}
+
+/// The rule that put an article into its cluster when it was clustered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JoinRule {
+    /// It matched no stored article: it started a cluster (this one, or one merged into it).
+    Started,
+    /// Its best match shared at least `min_containment` of the smaller text's sketch.
+    Containment,
+    /// One of the two texts was too short to sketch (`min_sketch`): it matched on simhash
+    /// distance (at most `max_hamming` bits).
+    Distance,
+}
+
+/// Why a member belongs to its cluster: how much of its text the canonical member holds and the
+/// reverse, measured on the stored sketches (the sampled 5-word shingles of the clean text, as the
+/// clusterer compares them), and the match that admitted it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Membership {
+    /// Share of this member's sketch found in the canonical member's, to four decimals (1 for
+    /// the canonical; `null` when the text is too short to have any 5-word shingle).
+    pub in_canonical: Option<f64>,
+    /// Share of the canonical member's sketch found in this member's.
+    pub canonical_in_member: Option<f64>,
+    /// Entries in this member's sketch (about a quarter of its 5-word shingles).
+    pub sketch_entries: usize,
+    /// Entries it shares with the canonical member's sketch.
+    pub shared_entries: usize,
+    /// Of the other members compared (all of them, or [`BRIDGE_SAMPLE`] spread over the
+    /// cluster), how many it overlaps by at least `bridge_containment`, as the clusterer measures
+    /// it: a copy overlaps most of its cluster; a text that joined through one copy's furniture
+    /// or a digest overlaps few.
+    pub overlaps_members: usize,
+    pub compared_members: usize,
+    /// The rule that admitted it.
+    pub joined_by: JoinRule,
+    /// The stored article it matched best when it was clustered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched_article: Option<ArticleId>,
+    /// That match's containment: the share of the smaller sketch found in the other, as
+    /// recorded when it was clustered (1 for a match on distance), to four decimals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched_containment: Option<f64>,
+    /// That match's simhash Hamming distance, as recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched_distance: Option<u32>,
+}
+
+/// A cluster merged into the one reported, and the article whose arrival showed them to be one.
+#[derive(Debug, Clone, Serialize)]
+pub struct MergeReport {
+    pub cluster_id: ClusterId,
+    pub by_article: ArticleId,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -39,6 +98,14 @@ pub struct ClusterReport {
     pub size: usize,
     pub sources: usize,
     pub canonical_article_id: ArticleId,
+    /// The clusterer's thresholds the membership rules were checked against.
+    pub min_containment: f64,
+    pub max_hamming: u32,
+    pub min_sketch: usize,
+    pub bridge_containment: f64,
+    /// Clusters merged into this one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub merges: Vec<MergeReport>,
     pub members: Vec<MemberReport>,
 }
 
@@ -52,37 +119,198 @@ pub async fn clusters(
     list_clusters(pool, limit, since, min_size).await
 }
 
-/// One cluster with every member's edits relative to the canonical member.
+/// One cluster with every member's edits relative to the canonical member, judged against the
+/// default thresholds.
 pub async fn cluster(pool: &SqlitePool, id: ClusterId) -> Result<ClusterReport> {
+    cluster_with(pool, id, &ClusterParams::default()).await
+}
+
+/// What the store recorded of a member's latest version when it was clustered.
+struct Clustered {
+    sketch: Sketch,
+    matched: Option<(ArticleId, Option<f64>, Option<u32>)>,
+}
+
+/// Other members each member is compared with for [`Membership::overlaps_members`].
+pub const BRIDGE_SAMPLE: usize = 48;
+
+/// Containment of two members as the clusterer measures it: the share of the smaller sketch
+/// found in the other; texts too short to sketch count as fully contained when their simhashes
+/// are within the radius, and not at all otherwise.
+fn containment(a: (&Sketch, Simhash), b: (&Sketch, Simhash), params: &ClusterParams) -> f64 {
+    let small = a.0.len().min(b.0.len());
+    if small < params.min_sketch {
+        return if a.1.distance(b.1) <= params.max_hamming {
+            1.0
+        } else {
+            0.0
+        };
+    }
+    overlap(a.0.values(), b.0.values()) as f64 / small as f64
+}
+
+/// A share rounded to four decimals: the nearest `f64` to a short decimal, which its JSON text
+/// reads back as exactly (a longer one may come back one bit off).
+fn rounded(share: f64) -> f64 {
+    (share * 10_000.0).round() / 10_000.0
+}
+
+/// The share of `a`'s sketch found in `b`'s (`None` when `a` has none), to four decimals.
+fn share(a: &Sketch, b: &Sketch) -> Option<f64> {
+    (!a.is_empty()).then(|| rounded(overlap(a.values(), b.values()) as f64 / a.len() as f64))
+}
+
+/// Each member's stored sketch and best match, by article.
+async fn clustered(pool: &SqlitePool, id: ClusterId) -> Result<HashMap<ArticleId, Clustered>> {
+    let rows = sqlx::query(
+        "SELECT a.article_id, v.sketch, v.matched_article, v.containment, v.hamming
+         FROM articles a JOIN article_versions v ON v.version_id = a.latest_version_id
+         WHERE a.cluster_id = ?",
+    )
+    .bind(id.0)
+    .fetch_all(pool)
+    .await
+    .ctx("reading cluster members' fingerprints")?;
+    rows.iter()
+        .map(|r| {
+            let r = RowAt::new(r, "articles", 0)?;
+            let matched = r.get::<Option<i64>>(2)?.map(ArticleId);
+            let containment = r.get::<Option<f64>>(3)?;
+            let hamming = r.get::<Option<i64>>(4)?.map(|h| h.clamp(0, 64) as u32);
+            Ok((
+                ArticleId(r.id()),
+                Clustered {
+                    sketch: Sketch::from_bytes(&r.get::<Vec<u8>>(1)?),
+                    matched: matched.map(|m| (m, containment, hamming)),
+                },
+            ))
+        })
+        .collect()
+}
+
+/// The clusters merged into `id`, and the article that merged each.
+async fn merges(pool: &SqlitePool, id: ClusterId) -> Result<Vec<MergeReport>> {
+    let rows = sqlx::query(
+        "SELECT c.cluster_id, m.by_article FROM clusters c
+         JOIN cluster_merges m ON m.from_cluster = c.cluster_id
+         WHERE c.merged_into = ? ORDER BY c.cluster_id",
+    )
+    .bind(id.0)
+    .fetch_all(pool)
+    .await
+    .ctx("reading cluster merges")?;
+    rows.iter()
+        .map(|r| {
+            let r = RowAt::new(r, "cluster_merges", 0)?;
+            Ok(MergeReport {
+                cluster_id: ClusterId(r.id()),
+                by_article: ArticleId(r.get(1)?),
+            })
+        })
+        .collect()
+}
+
+/// One cluster with every member's edits relative to the canonical member, and why each member
+/// belongs: its stored sketch against the canonical member's, and the match recorded when it was
+/// clustered, judged against `params`.
+pub async fn cluster_with(
+    pool: &SqlitePool,
+    id: ClusterId,
+    params: &ClusterParams,
+) -> Result<ClusterReport> {
     let resolved = resolve_cluster(pool, id).await?;
     let members = cluster_members(pool, resolved).await?;
     let Some(canon) = members.first().cloned() else {
         return Err(Error::NotFound(format!("cluster {id} has no articles")));
     };
+    let stored = clustered(pool, resolved).await?;
+    let empty = Sketch::default();
+    let sketch_of = |a: ArticleId| stored.get(&a).map_or(&empty, |c| &c.sketch);
+    let canon_sketch = sketch_of(canon.article_id);
     let mut sources: Vec<&str> = members.iter().map(|m| m.source.as_str()).collect();
     sources.sort_unstable();
     sources.dedup();
     let sources = sources.len();
+    // The members each member is compared with: all, or a sample spread over the cluster.
+    let n = members.len();
+    let sample: Vec<usize> = if n <= BRIDGE_SAMPLE + 1 {
+        (0..n).collect()
+    } else {
+        (0..=BRIDGE_SAMPLE)
+            .map(|k| k * (n - 1) / BRIDGE_SAMPLE)
+            .collect()
+    };
     let reports = members
         .iter()
         .enumerate()
-        .map(|(i, m)| MemberReport {
-            article_id: m.article_id,
-            source: m.source.clone(),
-            url: m.url.clone(),
-            title: m.title.clone(),
-            published: m.published.clone(),
-            words: m.words,
-            canonical: i == 0,
-            distance: m.simhash.distance(canon.simhash),
-            edits: (i > 0).then(|| {
-                edits(
-                    canon.title.as_deref(),
-                    &canon.clean_text,
-                    m.title.as_deref(),
-                    &m.clean_text,
-                )
-            }),
+        .map(|(i, m)| {
+            let sketch = sketch_of(m.article_id);
+            let others: Vec<usize> = sample
+                .iter()
+                .copied()
+                .filter(|&j| j != i)
+                .take(BRIDGE_SAMPLE)
+                .collect();
+            let overlaps_members = others
+                .iter()
+                .filter(|&&j| {
+                    let o = &members[j];
+                    containment(
+                        (sketch, m.simhash),
+                        (sketch_of(o.article_id), o.simhash),
+                        params,
+                    ) >= params.bridge_containment
+                })
+                .count();
+            let matched = stored.get(&m.article_id).and_then(|c| c.matched);
+            let joined_by = match matched {
+                None => JoinRule::Started,
+                Some((other, _, _)) => {
+                    // The matched article's sketch as stored now (it is normally a member).
+                    let other = stored.get(&other).map_or(sketch.len(), |c| c.sketch.len());
+                    if sketch.len().min(other) < params.min_sketch {
+                        JoinRule::Distance
+                    } else {
+                        JoinRule::Containment
+                    }
+                }
+            };
+            let (in_canonical, canonical_in_member) = if i == 0 {
+                let whole = (!sketch.is_empty()).then_some(1.0);
+                (whole, whole)
+            } else {
+                (share(sketch, canon_sketch), share(canon_sketch, sketch))
+            };
+            MemberReport {
+                article_id: m.article_id,
+                source: m.source.clone(),
+                url: m.url.clone(),
+                title: m.title.clone(),
+                published: m.published.clone(),
+                words: m.words,
+                canonical: i == 0,
+                distance: m.simhash.distance(canon.simhash),
+                membership: Membership {
+                    in_canonical,
+                    canonical_in_member,
+                    sketch_entries: sketch.len(),
+                    shared_entries: overlap(sketch.values(), canon_sketch.values()),
+                    overlaps_members,
+                    compared_members: others.len(),
+                    joined_by,
+                    matched_article: matched.map(|(a, _, _)| a),
+                    matched_containment: matched.and_then(|(_, c, _)| c).map(rounded),
+                    matched_distance: matched.and_then(|(_, _, h)| h),
+                },
+                edits: (i > 0).then(|| {
+                    edits(
+                        canon.title.as_deref(),
+                        &canon.clean_text,
+                        m.title.as_deref(),
+                        &m.clean_text,
+                    )
+                }),
+            }
         })
         .collect::<Vec<_>>();
     Ok(ClusterReport {
@@ -91,6 +319,11 @@ pub async fn cluster(pool: &SqlitePool, id: ClusterId) -> Result<ClusterReport> 
         size: reports.len(),
         sources,
         canonical_article_id: canon.article_id,
+        min_containment: params.min_containment,
+        max_hamming: params.max_hamming,
+        min_sketch: params.min_sketch,
+        bridge_containment: params.bridge_containment,
+        merges: merges(pool, resolved).await?,
         members: reports,
     })
 }

@@ -4,8 +4,8 @@ use super::output::{parse_since, shorten, table, term};
 use anyhow::Result;
 use newsdedup::config::Config;
 use newsdedup::diff::Edits;
-use newsdedup::document::ClusterId;
-use newsdedup::report;
+use newsdedup::document::{ArticleId, ClusterId};
+use newsdedup::report::{self, ClusterReport, JoinRule, MemberReport};
 use newsdedup::store::Store;
 use std::process::ExitCode;
 
@@ -97,9 +97,88 @@ fn print_edits(e: &Edits) {
     }
 }
 
+/// A share as a whole percentage ("?" when the text has no 5-word shingle).
+fn percent(share: Option<f64>) -> String {
+    share.map_or_else(|| "?".to_string(), |s| format!("{:.0}%", 100.0 * s))
+}
+
+/// One line saying why a member belongs: what it shares with the canonical member, how close
+/// their simhashes are, and the rule that admitted it.
+fn why(r: &ClusterReport, m: &MemberReport) -> String {
+    let w = &m.membership;
+    let head = format!("article {} ({})", m.article_id, term(&m.source));
+    let canonical_entries = r
+        .members
+        .iter()
+        .find(|c| c.canonical)
+        .map_or(0, |c| c.membership.sketch_entries);
+    let shares = if m.canonical {
+        format!("the canonical copy ({} sampled shingles)", w.sketch_entries)
+    } else if w.in_canonical.is_none() || w.canonical_in_member.is_none() {
+        format!(
+            "no sampled shingles to compare with the canonical copy's (its {}, the canonical's \
+             {}), distance {} bits",
+            w.sketch_entries, canonical_entries, m.distance
+        )
+    } else {
+        format!(
+            "{} of its text is in the canonical copy, {} the other way ({} sampled shingles \
+             shared, of its {} and the canonical's {}), distance {} bits",
+            percent(w.in_canonical),
+            percent(w.canonical_in_member),
+            w.shared_entries,
+            w.sketch_entries,
+            canonical_entries,
+            m.distance
+        )
+    };
+    let bits = |d: Option<u32>| d.map_or_else(|| "?".to_string(), |d| format!("{d} bits"));
+    let with = |a: ArticleId| {
+        if r.members.iter().any(|o| o.article_id == a) {
+            format!("article {a}")
+        } else {
+            format!("article {a} (no longer in this cluster)")
+        }
+    };
+    let rule = match (w.joined_by, w.matched_article) {
+        (JoinRule::Started, _) | (_, None) if r.merges.is_empty() => {
+            "it started the cluster".to_string()
+        }
+        (JoinRule::Started, _) | (_, None) => "it matched nothing when it arrived and started \
+                                               a cluster (this one or one merged into it)"
+            .to_string(),
+        (JoinRule::Containment, Some(a)) => format!(
+            "joined by containment with {}: {} of the shorter text shared ({} needed), distance {}",
+            with(a),
+            percent(w.matched_containment),
+            percent(Some(r.min_containment)),
+            bits(w.matched_distance)
+        ),
+        (JoinRule::Distance, Some(a)) => format!(
+            "joined by distance with {}: {} (at most {} allowed for a text too short to compare \
+             shingles, under {} sampled)",
+            with(a),
+            bits(w.matched_distance),
+            bits(Some(r.max_hamming)),
+            r.min_sketch
+        ),
+    };
+    let bridge = if w.compared_members == 0 {
+        String::new()
+    } else {
+        format!(
+            "; it overlaps {} of {} other members by {} or more",
+            w.overlaps_members,
+            w.compared_members,
+            percent(Some(r.bridge_containment))
+        )
+    };
+    format!("{head}: {shares}; {rule}{bridge}")
+}
+
 pub async fn show(args: ClusterArgs, config: Config) -> Result<ExitCode> {
     let pool = Store::open_read_only(&config.database.path).await?;
-    let r = report::cluster(&pool, ClusterId(args.id)).await?;
+    let r = report::cluster_with(&pool, ClusterId(args.id), &config.cluster).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&r)?);
         return Ok(ExitCode::SUCCESS);
@@ -131,6 +210,18 @@ pub async fn show(args: ClusterArgs, config: Config) -> Result<ExitCode> {
     }
     println!("{t}");
     println!("* canonical: the earliest published, then the fullest");
+    println!(
+        "\nwhy each belongs (shares of the clean text's 5-word shingles, as the clusterer samples them):"
+    );
+    for m in &r.members {
+        println!("  {}", why(&r, m));
+    }
+    for g in &r.merges {
+        println!(
+            "  cluster {} was merged into this one when article {} arrived: most pairs across the two overlap",
+            g.cluster_id, g.by_article
+        );
+    }
     for m in r.members.iter().filter(|m| !m.canonical) {
         println!(
             "\narticle {} ({}) against the canonical {}:",
