@@ -273,3 +273,28 @@ async fn a_page_of_nothing_but_furniture_is_stored_but_joins_nothing() {
     .unwrap();
     assert_eq!(unreported, 2);
 }
+
+#[tokio::test]
+async fn what_was_learned_is_rebuilt_from_the_store_at_start() {
+    let db = TestDb::new();
+    let mut p = Prose(0x5EED_0F0E);
+    let panel: Vec<String> = (0..3).map(|_| p.paragraph(20)).collect();
+    let page = |p: &mut Prose, i: usize| {
+        let mut lines = panel.clone();
+        lines.extend(if i < 5 {
+            p.article(4)
+        } else {
+            vec![p.paragraph(36)]
+        });
+        record(&format!("p{i}"), &format!("Outlet {i}"), &lines)
+    };
+    // The panel is learned in one run; the pages that are mostly panel come in the next.
+    let first: Vec<Value> = (0..5).map(|i| page(&mut p, i)).collect();
+    let second: Vec<Value> = (5..20).map(|i| page(&mut p, i)).collect();
+    let input = db.file("first.jsonl");
+    write_jsonl(&input, &first);
+    db.ingest(&[&input]);
+    let (summary, clusters) = ingest(&db, &second).await;
+    assert_eq!(summary["near_duplicate"], 0, "{summary}");
+    assert_eq!(distinct(&clusters), 15, "{clusters:?}");
+}
