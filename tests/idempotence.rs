@@ -103,7 +103,8 @@ async fn the_same_input_ingested_twice_adds_nothing() {
     assert_eq!(
         second,
         json!({
-            "new": 0, "near_duplicate": 0, "updated": 0, "unchanged": expected_docs, "rejected": []
+            "new": 0, "unreported": 0, "near_duplicate": 0, "updated": 0, "unchanged": expected_docs,
+            "rejected": []
         })
     );
     assert_eq!(
@@ -131,7 +132,8 @@ async fn the_same_input_ingested_twice_adds_nothing() {
     assert_eq!(
         third,
         json!({
-            "new": 0, "near_duplicate": 0, "updated": 0, "unchanged": records.len(), "rejected": []
+            "new": 0, "unreported": 0, "near_duplicate": 0, "updated": 0, "unchanged": records.len(),
+            "rejected": []
         })
     );
     assert_eq!(snapshot(&pool).await, before);

@@ -92,10 +92,11 @@ pub async fn run(args: IngestArgs, mut config: Config) -> Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
         println!(
-            "{} documents in {:.1}s: {} new, {} near-duplicate, {} updated, {} unchanged, {} rejected",
+            "{} documents in {:.1}s: {} new ({} with too little reporting of their own to cluster), {} near-duplicate, {} updated, {} unchanged, {} rejected",
             summary.total(),
             secs,
             summary.new,
+            summary.unreported,
             summary.near_duplicate,
             summary.updated,
             summary.unchanged,

@@ -373,6 +373,36 @@ impl Clusterer {
         2 * ok > sa.len() * sb.len()
     }
 
+    /// How many of `fp`'s sketch entries a stored article's sketch holds, of how many: a raw
+    /// count, for texts too short to be matched on their own.
+    pub fn entries_found(&self, fp: &Fingerprint, article: ArticleId) -> Option<(usize, usize)> {
+        let slot = &self.slots[self.by_article.get(article)? as usize];
+        let stored = self.sketch(slot);
+        let found = fp
+            .sketch
+            .values()
+            .iter()
+            .filter(|v| stored.binary_search(v).is_ok())
+            .count();
+        Some((found, fp.sketch.len()))
+    }
+
+    /// Puts an article in a cluster of its own that nothing is matched against: an article with
+    /// too little reporting of its own (see `pipeline`). A stored version of it leaves the index.
+    pub fn start_alone(&mut self, article: ArticleId) -> Assignment {
+        if let Some(old) = self.by_article.remove(article) {
+            self.retire(old);
+        }
+        let cluster = ClusterId(self.next_cluster);
+        self.next_cluster += 1;
+        Assignment {
+            cluster,
+            started: true,
+            best: None,
+            merged: Vec::new(),
+        }
+    }
+
     /// Assigns a new article (or a new version of a stored one) to a cluster.
     ///
     /// The article joins the cluster of its best match if it fits that cluster as a whole (see

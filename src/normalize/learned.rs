@@ -35,6 +35,13 @@ impl LearnedBoilerplate {
             && u32::from(self.counts.get(key(source, key_hash))) >= self.min_articles
     }
 
+    /// True when `source` has published this line in an earlier article at all: a line two
+    /// articles of one source share is held back from a new article's fingerprint while the rest
+    /// of its text is enough to match on (see `pipeline`).
+    pub fn seen_in_source(&self, source: SourceId, key_hash: u64) -> bool {
+        self.min_articles > 0 && self.counts.get(key(source, key_hash)) > 0
+    }
+
     /// Counts one article's tracked lines (each line once per article).
     pub fn record(&mut self, source: SourceId, line_hashes: &[u64]) {
         if self.min_articles == 0 {

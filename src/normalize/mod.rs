@@ -7,6 +7,7 @@
 //! boxes) are dropped here; the stored original is never touched.
 
 pub mod boilerplate;
+pub mod furniture;
 pub mod learned;
 pub mod plain;
 pub mod text;

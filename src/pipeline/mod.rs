@@ -25,6 +25,7 @@ use crate::error::Result;
 use crate::extract::{extract_html, looks_like_html};
 use crate::fingerprint::{Fingerprint, fingerprint};
 use crate::ingest::{Origin, Rejected};
+use crate::normalize::furniture::LearnedFurniture;
 use crate::normalize::learned::LearnedBoilerplate;
 use crate::normalize::text::{clean_line, key_hash};
 use crate::normalize::{NormalizedText, Normalizer};
@@ -119,6 +120,22 @@ fn kept_paragraphs(
     }
     kept_at
 }
+
+/// The fewest words of its own an article needs to be clustered and linked to stories: what is
+/// left once the fixed furniture rules, the source's learned boilerplate, the furniture learned
+/// across sources, and the short lines its source printed in an earlier article are removed. An article with fewer is stored and searchable, in a
+/// cluster and story of its own that nothing joins (`article_versions.reported` = 0).
+pub const MIN_OWN_WORDS: usize = 8;
+
+/// When the rest of an article's text (without the lines its source printed before) matches
+/// nothing, the article is still matched on all of it if it holds at least this share of an
+/// earlier article's sketch (a copy with paragraphs added); below it, the shared lines are
+/// taken for the source's template.
+const COPY_CONTAINMENT: f64 = 0.9;
+
+/// Sketch entries (about one per four words) the rest of an article needs before it can tell
+/// an edited copy from a template: with fewer, the article is taken for a copy.
+const MIN_REST_ENTRIES: usize = 3;
 
 /// Scratch space for [`prepare_with`], reused from one document to the next (one per thread),
 /// and the limits the extractor works within (the defaults unless [`Workspace::new`] is given
@@ -226,10 +243,13 @@ pub fn prepare_with(
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
-    /// A new article that started its own cluster.
+    /// A new article that started its own cluster. `reported` is false for an article with too
+    /// little text of its own (see [`MIN_OWN_WORDS`]): stored and searchable, in no one's
+    /// cluster or story.
     New {
         article: ArticleId,
         cluster: ClusterId,
+        reported: bool,
     },
     /// A new article that joined an existing cluster (it copies `of`).
     NearDuplicate {
@@ -254,6 +274,8 @@ pub enum Outcome {
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Summary {
     pub new: u64,
+    /// Of `new`, the articles with too little text of their own to join a cluster or story.
+    pub unreported: u64,
     pub near_duplicate: u64,
     pub updated: u64,
     pub unchanged: u64,
@@ -263,7 +285,10 @@ pub struct Summary {
 impl Summary {
     pub fn add(&mut self, o: &Outcome) {
         match o {
-            Outcome::New { .. } => self.new += 1,
+            Outcome::New { reported, .. } => {
+                self.new += 1;
+                self.unreported += u64::from(!reported);
+            }
             Outcome::NearDuplicate { .. } => self.near_duplicate += 1,
             Outcome::Updated { .. } => self.updated += 1,
             Outcome::Unchanged { .. } => self.unchanged += 1,
@@ -295,6 +320,7 @@ pub struct Pipeline {
     cluster_story: DenseMap<ClusterId, StoryId>,
     story_clusters: Groups<StoryId, ClusterId>,
     learned: LearnedBoilerplate,
+    furniture: LearnedFurniture,
     known: HashMap<u64, Known>,
     /// Content hashes of articles' older versions, by identity hash (few articles have any).
     older: HashMap<u64, Vec<u64>>,
@@ -323,6 +349,7 @@ impl Pipeline {
             config.boilerplate.min_articles,
             config.boilerplate.max_words,
         );
+        let mut furniture = LearnedFurniture::default();
         let mut known = HashMap::with_capacity(counters.max_article.max(0) as usize);
         let mut storyteller = Storyteller::new(config.story.clone());
         let mut cluster_story: DenseMap<ClusterId, StoryId> = DenseMap::default();
@@ -339,8 +366,13 @@ impl Pipeline {
             .for_each_stored(|a| {
                 if let Some(ix) = a.index {
                     learned.record(a.source, &ix.line_hashes);
-                    clusterer.restore(a.article, a.cluster, &ix.fingerprint);
-                    if let (Some(f), Some(v)) = (&ix.story_features, ix.story_vector) {
+                    furniture.record(a.source, a.cluster, &ix.line_hashes);
+                    if ix.reported {
+                        clusterer.restore(a.article, a.cluster, &ix.fingerprint);
+                    }
+                    if let (true, Some(f), Some(v)) =
+                        (ix.reported, &ix.story_features, ix.story_vector)
+                    {
                         storyteller.record_features(f);
                         let story = cluster_story.get(a.cluster).unwrap_or(StoryId(a.cluster.0));
                         storyteller.restore(a.article, story, ix.published, &v);
@@ -384,6 +416,7 @@ impl Pipeline {
             cluster_story,
             story_clusters,
             learned,
+            furniture,
             known,
             older,
             sources,
@@ -451,10 +484,82 @@ impl Pipeline {
         };
         let (source, new_source) = self.source_id(&p.doc.source);
 
-        // The source's learned boilerplate is not the article's text (unless it is all there is).
-        let kept_at = kept_paragraphs(&p.text, p.title_key, |para| {
+        // The source's learned boilerplate and the furniture learned across sources are not the
+        // article's reporting; what is left is its own text.
+        let own_at = kept_paragraphs(&p.text, p.title_key, |para| {
             self.learned.is_boilerplate(source, para.key_hash)
+                || self.furniture.is_furniture(para.key_hash)
         });
+        let dropped_all = own_at.iter().all(|&i| {
+            let h = p.text.paragraphs[i].key_hash;
+            self.learned.is_boilerplate(source, h) || self.furniture.is_furniture(h)
+        });
+        // A source's first articles: lines it has printed before (up to the longest lines learned)
+        // are its template until learned, and a template alone never makes a copy: unless the rest
+        // of the text matches too, the article is matched on the rest alone.
+        let fresh_at: Vec<usize> = own_at
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let para = &p.text.paragraphs[i];
+                !(self.learned.tracks(para.tokens.len())
+                    && self.learned.seen_in_source(source, para.key_hash))
+            })
+            .collect();
+        let fresh_words: usize = if dropped_all {
+            0
+        } else {
+            fresh_at
+                .iter()
+                .map(|&i| p.text.paragraphs[i].tokens.len())
+                .sum()
+        };
+        let own_words: usize = if dropped_all {
+            0
+        } else {
+            own_at
+                .iter()
+                .map(|&i| p.text.paragraphs[i].tokens.len())
+                .sum()
+        };
+        let reported = own_words >= MIN_OWN_WORDS;
+        let p_draft = std::mem::take(&mut p.draft);
+        let build = |kept_at: Vec<usize>, p_draft: Draft| {
+            if p_draft.kept_at == kept_at && !p_draft.kept_at.is_empty() {
+                p_draft
+            } else {
+                Draft::build(&p.text, &p.title_features, &p.paragraph_features, kept_at)
+            }
+        };
+        let draft = if !reported || fresh_at.len() == own_at.len() || fresh_words < MIN_OWN_WORDS {
+            // Nothing held back, or nothing but what the source printed before: a copy of an
+            // earlier article (a page of nothing but its template is learned as such later).
+            build(own_at, p_draft)
+        } else {
+            // The rest of the text decides: when it matches, or the earlier article is copied
+            // whole, the held-back lines are shared reporting; otherwise they are the template.
+            let fresh = build(fresh_at, Draft::default());
+            if !self
+                .clusterer
+                .matches(article, &fresh.fingerprint)
+                .is_empty()
+            {
+                build(own_at, p_draft)
+            } else {
+                let own = build(own_at, p_draft);
+                let best = self.clusterer.matches(article, &own.fingerprint);
+                // The rest matches the article the whole matched when a quarter of its sketch is
+                // found there (an edited copy); too short to sketch, it is an edit too.
+                let copied = best.first().is_some_and(|(_, m)| {
+                    m.containment >= COPY_CONTAINMENT
+                        || self
+                            .clusterer
+                            .entries_found(&fresh.fingerprint, m.article)
+                            .is_some_and(|(found, of)| of < MIN_REST_ENTRIES || 4 * found >= of)
+                });
+                if copied { own } else { fresh }
+            }
+        };
         let mut line_hashes: Vec<u64> = p
             .text
             .paragraphs
@@ -468,12 +573,6 @@ impl Pipeline {
             self.learned.record(source, &line_hashes);
         }
 
-        let p_draft = std::mem::take(&mut p.draft);
-        let draft = if p_draft.kept_at == kept_at {
-            p_draft
-        } else {
-            Draft::build(&p.text, &p.title_features, &p.paragraph_features, kept_at)
-        };
         let Draft {
             fingerprint: fp,
             clean_text,
@@ -481,7 +580,15 @@ impl Pipeline {
             story_features: features,
             ..
         } = draft;
-        let assignment = self.clusterer.assign(article, &fp);
+        let assignment = if reported {
+            self.clusterer.assign(article, &fp)
+        } else {
+            self.clusterer.start_alone(article)
+        };
+        if is_new {
+            self.furniture
+                .record(source, assignment.cluster, &line_hashes);
+        }
 
         // Stories: an article that starts a cluster is linked by its features; a copy shares its
         // cluster's story; clusters merged by this article bring their stories along.
@@ -489,7 +596,10 @@ impl Pipeline {
         let mut story_vector = None;
         let mut story_matched = None;
         let mut story_merged: Vec<StoryId> = Vec::new();
-        let (story, story_started) = if assignment.started {
+        let (story, story_started) = if !reported {
+            // Too little reporting of its own: a story of its own, linked to nothing.
+            (StoryId(assignment.cluster.0), true)
+        } else if assignment.started {
             let ids: Vec<u32> = features.features.iter().map(|f| f.0).collect();
             let vector = self.storyteller.record_and_vector(&features);
             let s = self
@@ -565,6 +675,7 @@ impl Pipeline {
             (true, None) => Outcome::New {
                 article,
                 cluster: assignment.cluster,
+                reported,
             },
         };
         self.pending.push(ArticleWrite {
@@ -589,6 +700,7 @@ impl Pipeline {
             words,
             fingerprint: fp,
             line_hashes,
+            reported,
             cluster: assignment.cluster,
             cluster_started: assignment.started,
             merged: assignment.merged,

@@ -47,6 +47,8 @@ pub struct ArticleWrite {
     pub words: i64,
     pub fingerprint: Fingerprint,
     pub line_hashes: Vec<u64>,
+    /// False for an article with too little text of its own: in no one's cluster or story.
+    pub reported: bool,
     pub cluster: ClusterId,
     pub cluster_started: bool,
     pub merged: Vec<ClusterId>,
@@ -82,6 +84,8 @@ pub struct StoredArticle {
 pub struct StoredIndex {
     pub fingerprint: Fingerprint,
     pub line_hashes: Vec<u64>,
+    /// False for an article with too little text of its own: not matched against.
+    pub reported: bool,
     pub published: Option<DateTime<Utc>>,
     pub story_features: Option<Vec<u32>>,
     pub story_vector: Option<StoryVector>,
@@ -104,6 +108,7 @@ fn stored_index(r: &RowAt<'_>) -> Result<StoredIndex> {
         story_vector: r
             .get::<Option<Vec<u8>>>(11)?
             .map(|b| StoryVector::from_bytes(&b)),
+        reported: r.get::<i64>(12)? != 0,
     })
 }
 
@@ -415,7 +420,8 @@ impl Store {
     pub async fn for_each_stored(&mut self, mut f: impl FnMut(StoredArticle)) -> Result<usize> {
         let mut rows = sqlx::query(
             "SELECT a.article_id, a.identity, a.source_id, a.cluster_id, v.version, v.content_hash,
-                    v.simhash, v.sketch, v.line_hashes, v.published, v.story_features, v.story_vector
+                    v.simhash, v.sketch, v.line_hashes, v.published, v.story_features, v.story_vector,
+                    v.reported
              FROM articles a JOIN article_versions v ON v.version_id = a.latest_version_id
              ORDER BY a.article_id",
         )
@@ -734,7 +740,7 @@ async fn insert_versions(
     Ok(())
 }
 
-const VERSION_INSERT: &str = "INSERT INTO article_versions (version_id, article_id, version, title, published, ingested_at, content_hash, body_kind, original, clean_text_own, words, simhash, sketch, line_hashes, matched_article, containment, hamming, searchable, story_features, story_vector, story_matched_article, story_similarity) ";
+const VERSION_INSERT: &str = "INSERT INTO article_versions (version_id, article_id, version, title, published, ingested_at, content_hash, body_kind, original, clean_text_own, words, simhash, sketch, line_hashes, matched_article, containment, hamming, searchable, story_features, story_vector, story_matched_article, story_similarity, reported) ";
 
 /// Binds one `article_versions` row, in the order of [`VERSION_INSERT`].
 fn bind_version(
@@ -768,7 +774,8 @@ fn bind_version(
         .push_bind(w.story_features.as_deref().map(u32s_to_bytes))
         .push_bind(w.story_vector.as_ref().map(StoryVector::to_bytes))
         .push_bind(w.story_matched.map(|m| m.0.0))
-        .push_bind(w.story_matched.map(|m| m.1));
+        .push_bind(w.story_matched.map(|m| m.1))
+        .push_bind(w.reported);
 }
 
 /// Writes one article version that updates a stored article or merges clusters or stories:
