@@ -486,14 +486,19 @@ impl Pipeline {
 
         // The source's learned boilerplate and the furniture learned across sources are not the
         // article's reporting; what is left is its own text.
-        let own_at = kept_paragraphs(&p.text, p.title_key, |para| {
-            self.learned.is_boilerplate(source, para.key_hash)
-                || self.furniture.is_furniture(para.key_hash)
-        });
-        let dropped_all = own_at.iter().all(|&i| {
-            let h = p.text.paragraphs[i].key_hash;
-            self.learned.is_boilerplate(source, h) || self.furniture.is_furniture(h)
-        });
+        let learned_line =
+            |h: u64| self.learned.is_boilerplate(source, h) || self.furniture.is_furniture(h);
+        let own_at = kept_paragraphs(&p.text, p.title_key, |para| learned_line(para.key_hash));
+        let dropped_all = own_at
+            .iter()
+            .all(|&i| learned_line(p.text.paragraphs[i].key_hash));
+        let words_at = |at: &[usize]| -> usize {
+            if dropped_all {
+                0
+            } else {
+                at.iter().map(|&i| p.text.paragraphs[i].tokens.len()).sum()
+            }
+        };
         // A source's first articles: lines it has printed before (up to the longest lines learned)
         // are its template until learned, and a template alone never makes a copy: unless the rest
         // of the text matches too, the article is matched on the rest alone.
@@ -506,22 +511,8 @@ impl Pipeline {
                     && self.learned.seen_in_source(source, para.key_hash))
             })
             .collect();
-        let fresh_words: usize = if dropped_all {
-            0
-        } else {
-            fresh_at
-                .iter()
-                .map(|&i| p.text.paragraphs[i].tokens.len())
-                .sum()
-        };
-        let own_words: usize = if dropped_all {
-            0
-        } else {
-            own_at
-                .iter()
-                .map(|&i| p.text.paragraphs[i].tokens.len())
-                .sum()
-        };
+        let fresh_words = words_at(&fresh_at);
+        let own_words = words_at(&own_at);
         let reported = own_words >= MIN_OWN_WORDS;
         let p_draft = std::mem::take(&mut p.draft);
         let build = |kept_at: Vec<usize>, p_draft: Draft| {
