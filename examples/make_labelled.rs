@@ -2,7 +2,7 @@
 //! text, from real articles read from the shared corpora (never copied into the repo).
 //!
 //! ```sh
-//! cargo run --release --example make_labelled -- ../shared /tmp/labelled.jsonl [SEED [hard]] \
+//! cargo run --release --example make_labelled -- ../shared /tmp/labelled.jsonl [SEED [hard|templates]] \
 //!     [--furniture written|harvested]
 //! newsdedup eval /tmp/labelled.jsonl
 //! ```
@@ -14,15 +14,15 @@
 //! The generator is `tests/common/labelled.rs` (the quality floors of `tests/quality.rs` score
 //! the same records): originals from the extraction benchmark's gold texts and CleanEval, 0–5
 //! syndicated copies of each with the edits outlets make. Every record carries `cluster`, the
-//! original it copies.
+//! original it copies. `templates` writes template stories (an original with its names and
+//! figures substituted) among copies of the original instead.
 
 #[path = "../tests/common/labelled.rs"]
 mod labelled;
 
 use std::path::Path;
 
-const USAGE: &str =
-    "usage: make_labelled SHARED_DIR OUT.jsonl [SEED [hard]] [--furniture written|harvested]";
+const USAGE: &str = "usage: make_labelled SHARED_DIR OUT.jsonl [SEED [hard|templates]] [--furniture written|harvested]";
 
 fn main() {
     let mut args: Vec<String> = std::env::args().collect();
@@ -41,9 +41,13 @@ fn main() {
     }
     let shared = Path::new(&args[1]);
     let seed: u64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(7);
-    let hard = args.get(4).is_some_and(|a| a == "hard");
-    let Some((records, originals)) = labelled::syndication_corpus(shared, seed, hard, source)
-    else {
+    let kind = args.get(4).map(String::as_str).unwrap_or("easy");
+    let built = if kind == "templates" {
+        labelled::template_corpus(shared, seed).map(|r| (r, 0))
+    } else {
+        labelled::syndication_corpus(shared, seed, kind == "hard", source)
+    };
+    let Some((records, originals)) = built else {
         eprintln!("no originals found under {}", shared.display());
         std::process::exit(1);
     };

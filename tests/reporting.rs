@@ -298,3 +298,86 @@ async fn what_was_learned_is_rebuilt_from_the_store_at_start() {
     assert_eq!(summary["near_duplicate"], 0, "{summary}");
     assert_eq!(distinct(&clusters), 15, "{clusters:?}");
 }
+
+/// A story told in a template: sentences of 24 words, each with a name (from `names`) and a
+/// figure (from `figure`) in the same places, the rest of the wording fixed by `seed`.
+fn templated(seed: u64, names: &[&str], figure: impl Fn(usize) -> u64) -> Vec<String> {
+    let mut p = Prose(seed);
+    let mut at = 0;
+    (0..6)
+        .map(|_| {
+            (0..3)
+                .map(|_| {
+                    let mut s: Vec<String> = (0..22).map(|_| p.word().to_string()).collect();
+                    s[0] = format!("The {}", s[0]);
+                    s.insert(5, format!("{}", figure(at)));
+                    s.insert(14, names[at % names.len()].to_string());
+                    at += 1;
+                    format!("{}.", s.join(" "))
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn template_stories_with_other_facts_stay_apart_and_edited_copies_join() {
+    let db = TestDb::new();
+    let seed = 0x7E57_FAC7;
+    // One earnings-report-like template filled three times: other names, other figures.
+    let original = templated(seed, &["Acme", "Brandt", "Calloway"], |i| {
+        1000 + 37 * i as u64
+    });
+    let others = [
+        templated(seed, &["Dunmore", "Ellery", "Fairweather"], |i| {
+            4000 + 53 * i as u64
+        }),
+        templated(seed, &["Gorham", "Hollis", "Ingram"], |i| {
+            7000 + 11 * i as u64
+        }),
+    ];
+    let mut records = vec![record("original", "Wire Desk", &original)];
+    records.push(record("template-same-outlet", "Wire Desk", &others[0]));
+    records.push(record("template-other-outlet", "Harbor Post", &others[1]));
+    // The copies outlets make of the original.
+    let mut figure = original.clone();
+    figure[2] = figure[2].replacen(&(1000 + 37 * 7).to_string(), "1999", 1);
+    assert_ne!(figure, original);
+    let cut = original[..4].to_vec();
+    let mut local = original.clone();
+    let mut p = Prose(0x10CA_1000);
+    local.insert(2, p.paragraph(40));
+    local.push(p.paragraph(40));
+    for (id, outlet, lines) in [
+        ("copy-one-figure", "Valley Times", &figure),
+        ("copy-new-headline", "City Beacon", &original),
+        ("copy-cut-to-60", "Metro Wire", &cut),
+        ("copy-local-paragraphs", "Summit News", &local),
+    ] {
+        let mut r = record(id, outlet, lines);
+        if id == "copy-new-headline" {
+            r["title"] = json!("Acme and Brandt figures, in full");
+        }
+        records.push(r);
+    }
+    let (summary, clusters) = ingest(&db, &records).await;
+    for id in [
+        "copy-one-figure",
+        "copy-new-headline",
+        "copy-cut-to-60",
+        "copy-local-paragraphs",
+    ] {
+        assert_eq!(clusters[id], clusters["original"], "{id}: {clusters:?}");
+    }
+    for id in ["template-same-outlet", "template-other-outlet"] {
+        assert_ne!(clusters[id], clusters["original"], "{id}: {clusters:?}");
+    }
+    assert_ne!(
+        clusters["template-same-outlet"],
+        clusters["template-other-outlet"]
+    );
+    // Three clusters: the original with its four copies, and each template alone.
+    assert_eq!(distinct(&clusters), 3, "{clusters:?}");
+    assert_eq!(summary["unreported"], 0, "{summary}");
+}

@@ -20,6 +20,7 @@ pub use simindex::SimhashIndex;
 
 use crate::dense::{DenseMap, Groups, Words, WordsAt};
 use crate::document::{ArticleId, ClusterId};
+use crate::fingerprint::facts::FactsView;
 use crate::fingerprint::{Fingerprint, Simhash, Sketch, overlap, overlap_at_least};
 
 /// The thresholds of near-duplicate matching (see docs/BENCHMARKS.md for how they were chosen).
@@ -116,6 +117,9 @@ struct Slot {
     /// The sketch, in [`Clusterer::sketches`].
     sketch_at: WordsAt,
     sketch_len: u32,
+    /// The facts, packed, in [`Clusterer::sketches`] too.
+    facts_at: WordsAt,
+    facts_len: u32,
     alive: bool,
 }
 
@@ -193,12 +197,16 @@ impl Clusterer {
             self.anchors.insert(a, slot);
         }
         let sketch_at = self.sketches.push(fp.sketch.values());
+        let facts = fp.facts.words();
+        let facts_at = self.sketches.push(facts);
         self.slots.push(Slot {
             article,
             cluster,
             simhash: fp.simhash,
             sketch_at,
             sketch_len: fp.sketch.len() as u32,
+            facts_at,
+            facts_len: facts.len() as u32,
             alive: true,
         });
         self.by_article.insert(article, slot);
@@ -210,6 +218,7 @@ impl Clusterer {
         let s = &mut self.slots[slot as usize];
         s.alive = false;
         s.sketch_len = 0;
+        s.facts_len = 0;
         self.members.remove_value(s.cluster, slot);
     }
 
@@ -219,6 +228,12 @@ impl Clusterer {
         self.sketches.get(slot.sketch_at, slot.sketch_len as usize)
     }
 
+    /// A stored slot's facts.
+    #[inline]
+    fn facts(&self, slot: &Slot) -> FactsView<'_> {
+        FactsView::new(self.sketches.get(slot.facts_at, slot.facts_len as usize))
+    }
+
     /// The sketch entries a pair whose smaller sketch has `small` entries must share to match.
     fn need(&self, small: usize) -> usize {
         self.params
@@ -226,8 +241,17 @@ impl Clusterer {
             .max(needed(small, self.params.min_containment))
     }
 
-    /// Verifies a candidate pair on their sketches (or simhashes, for texts too short to sketch).
+    /// Verifies a candidate pair on their sketches (or simhashes, for texts too short to sketch),
+    /// then on their facts: pages that share text but report neither of their headlines, and a
+    /// template filled with other names and figures, are not copies (`fingerprint::facts`).
     fn verify(&self, fp: &Fingerprint, slot: &Slot, hamming: u32) -> Option<Match> {
+        let m = self.verify_wording(fp, slot, hamming)?;
+        let (theirs, ours) = (self.facts(slot), fp.facts.view());
+        (!ours.headlines_disagree(theirs) && !ours.is_template_of(theirs)).then_some(m)
+    }
+
+    /// Verifies a candidate pair on their sketches (or simhashes, for texts too short to sketch).
+    fn verify_wording(&self, fp: &Fingerprint, slot: &Slot, hamming: u32) -> Option<Match> {
         let stored = self.sketch(slot);
         let small = fp.sketch.len().min(stored.len());
         let containment = if small < self.params.min_sketch {
@@ -350,21 +374,36 @@ impl Clusterer {
     /// True when a new text overlaps most of a cluster's members, not just the one it matched:
     /// a digest that reprints two articles side by side matches each, but it is not a copy of the
     /// cluster the other one started.
+    ///
+    /// Nor is a text that is a template of one of them filled with other facts: a copy that
+    /// shares only the template's fixed lines with it matches it, but belongs with its own text.
     fn fits(&self, fp: &Fingerprint, cluster: ClusterId) -> bool {
         let sample = self.sample(cluster);
         let ok = sample
             .iter()
             .filter(|&&s| self.containment_fp(fp, s) >= self.params.bridge_containment)
             .count();
+        let ours = fp.facts.view();
         2 * ok > sample.len()
+            && !sample
+                .iter()
+                .any(|&s| ours.is_template_of(self.facts(&self.slots[s as usize])))
     }
 
-    /// True when most pairs across two clusters overlap: they are partial copies of one text.
+    /// True when most pairs across two clusters overlap: they are partial copies of one text; and
+    /// no pair is one template filled with two sets of facts.
     fn same_text(&self, a: ClusterId, b: ClusterId) -> bool {
         let (sa, sb) = (self.sample(a), self.sample(b));
         let mut ok = 0;
         for &x in &sa {
             for &y in &sb {
+                let (fx, fy) = (
+                    self.facts(&self.slots[x as usize]),
+                    self.facts(&self.slots[y as usize]),
+                );
+                if fx.is_template_of(fy) {
+                    return false;
+                }
                 if self.containment(x, y) >= self.params.bridge_containment {
                     ok += 1;
                 }

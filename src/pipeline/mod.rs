@@ -23,6 +23,7 @@ use crate::dense::{DenseMap, Groups};
 use crate::document::{ArticleId, Body, ClusterId, Document, SourceId, VersionId};
 use crate::error::Result;
 use crate::extract::{extract_html, looks_like_html};
+use crate::fingerprint::facts::{self, FactLine, Facts, HeadlineSupport};
 use crate::fingerprint::{Fingerprint, fingerprint};
 use crate::ingest::{Origin, Rejected};
 use crate::normalize::furniture::LearnedFurniture;
@@ -31,7 +32,10 @@ use crate::normalize::text::{clean_line, key_hash};
 use crate::normalize::{NormalizedText, Normalizer};
 use crate::store::feeds::FeedWrite;
 use crate::store::{ArticleWrite, NewSource, Store, WriteBatch};
-use crate::story::features::{FeatureReader, Occurrence, ParagraphFeatures, StoryFeatures};
+use crate::story::closed_class::is_function_word;
+use crate::story::features::{
+    FeatureReader, Kind, Occurrence, ParagraphFeatures, StoryFeatures, feature_id,
+};
 use crate::story::{StoryId, Storyteller};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -53,6 +57,11 @@ pub struct Prepared {
     /// Story features of the title and of each paragraph (same order as `text.paragraphs`).
     pub title_features: Vec<Occurrence>,
     pub paragraph_features: ParagraphFeatures,
+    /// The facts of each paragraph (same order as `text.paragraphs`).
+    pub paragraph_facts: Vec<Option<FactLine>>,
+    /// The title's content words (story feature ids of its terms and figures, no function
+    /// words), sorted: how many of them the kept text holds says whether it reports its headline.
+    pub headline_words: Vec<u32>,
     /// The text as it is stored when the source's learned boilerplate drops none of its lines
     /// (nearly always), worked out here so that the sequential step only checks it.
     pub draft: Draft,
@@ -69,16 +78,47 @@ pub struct Draft {
     pub story_features: StoryFeatures,
 }
 
+/// What a draft is built from: a prepared text's paragraphs, features and facts.
+struct Parts<'a> {
+    text: &'a NormalizedText,
+    title_features: &'a [Occurrence],
+    paragraph_features: &'a ParagraphFeatures,
+    paragraph_facts: &'a [Option<FactLine>],
+    headline_words: &'a [u32],
+}
+
+impl Prepared {
+    fn parts(&self) -> Parts<'_> {
+        Parts {
+            text: &self.text,
+            title_features: &self.title_features,
+            paragraph_features: &self.paragraph_features,
+            paragraph_facts: &self.paragraph_facts,
+            headline_words: &self.headline_words,
+        }
+    }
+}
+
 impl Draft {
     /// Builds the draft of the paragraphs at `kept_at`.
-    fn build(
-        text: &NormalizedText,
-        title_features: &[Occurrence],
-        paragraph_features: &ParagraphFeatures,
-        kept_at: Vec<usize>,
-    ) -> Draft {
+    fn build(parts: &Parts<'_>, kept_at: Vec<usize>) -> Draft {
+        let Parts {
+            text,
+            title_features,
+            paragraph_features,
+            ..
+        } = *parts;
         let kept: Vec<_> = kept_at.iter().map(|&i| &text.paragraphs[i]).collect();
-        let fingerprint = fingerprint(kept.iter().map(|para| para.tokens.as_slice()));
+        let mut fingerprint = fingerprint(kept.iter().map(|para| para.tokens.as_slice()));
+        // Not the title's facts: outlets append their own name to a headline ("… - City Beacon"),
+        // which would read as a substitution.
+        fingerprint.facts = Facts::build(
+            kept_at
+                .iter()
+                .filter_map(|&i| parts.paragraph_facts[i].as_ref()),
+            parts.headline_words,
+            headline_support(parts, &kept_at),
+        );
         let mut clean_text = String::with_capacity(kept.iter().map(|p| p.text.len() + 1).sum());
         for para in &kept {
             if !clean_text.is_empty() {
@@ -98,6 +138,25 @@ impl Draft {
             words,
             story_features,
         }
+    }
+}
+
+/// How many of the headline's content words the paragraphs at `kept_at` hold.
+fn headline_support(parts: &Parts<'_>, kept_at: &[usize]) -> HeadlineSupport {
+    let words = parts.headline_words;
+    let mut found = vec![false; words.len()];
+    if !words.is_empty() {
+        for &i in kept_at {
+            for o in parts.paragraph_features.paragraph(i) {
+                if let Ok(at) = words.binary_search(&o.id()) {
+                    found[at] = true;
+                }
+            }
+        }
+    }
+    HeadlineSupport {
+        words: words.len(),
+        found: found.iter().filter(|&&f| f).count(),
     }
 }
 
@@ -144,7 +203,31 @@ const MIN_REST_ENTRIES: usize = 3;
 pub struct Workspace {
     normalizer: Normalizer,
     features: FeatureReader,
+    function_terms: FunctionTerms,
     limits: crate::limits::Limits,
+}
+
+/// The story feature ids of the function words long enough to be terms, sorted: they are not
+/// what a headline reports.
+struct FunctionTerms(Vec<u32>);
+
+impl Default for FunctionTerms {
+    fn default() -> Self {
+        let mut ids: Vec<u32> = crate::story::closed_class::FUNCTION_WORDS
+            .iter()
+            .map(|w| feature_id(Kind::Term, w))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        FunctionTerms(ids)
+    }
+}
+
+impl std::ops::Deref for FunctionTerms {
+    type Target = [u32];
+    fn deref(&self) -> &[u32] {
+        &self.0
+    }
 }
 
 impl Workspace {
@@ -218,13 +301,28 @@ pub fn prepare_with(
         &mut work.features,
         text.paragraphs.iter().map(|p| p.text.as_str()),
     );
-    let draft = Draft::build(
-        &text,
-        &title_features,
-        &paragraph_features,
-        kept_paragraphs(&text, title_key, |_| false),
-    );
+    let fact_line = |line: &str| facts::fact_line(line, is_function_word);
+    let paragraph_facts: Vec<Option<FactLine>> =
+        text.paragraphs.iter().map(|p| fact_line(&p.text)).collect();
+    let mut headline_words: Vec<u32> = title_features
+        .iter()
+        .filter(|o| !matches!(o.kind(), Kind::Name))
+        .map(|o| o.id())
+        .filter(|id| work.function_terms.binary_search(id).is_err())
+        .collect();
+    headline_words.sort_unstable();
+    headline_words.dedup();
+    let parts = Parts {
+        text: &text,
+        title_features: &title_features,
+        paragraph_features: &paragraph_features,
+        paragraph_facts: &paragraph_facts,
+        headline_words: &headline_words,
+    };
+    let draft = Draft::build(&parts, kept_paragraphs(&text, title_key, |_| false));
     Ok(Prepared {
+        paragraph_facts,
+        headline_words,
         origin,
         identity_hash: xxh3_64(identity.as_bytes()),
         identity,
@@ -515,11 +613,12 @@ impl Pipeline {
         let own_words = words_at(&own_at);
         let reported = own_words >= MIN_OWN_WORDS;
         let p_draft = std::mem::take(&mut p.draft);
+        let parts = p.parts();
         let build = |kept_at: Vec<usize>, p_draft: Draft| {
             if p_draft.kept_at == kept_at && !p_draft.kept_at.is_empty() {
                 p_draft
             } else {
-                Draft::build(&p.text, &p.title_features, &p.paragraph_features, kept_at)
+                Draft::build(&parts, kept_at)
             }
         };
         let draft = if !reported || fresh_at.len() == own_at.len() || fresh_words < MIN_OWN_WORDS {

@@ -5,6 +5,7 @@ use super::Store;
 use super::rows::RowAt;
 use crate::document::{ArticleId, ClusterId, SourceId, VersionId};
 use crate::error::{DbContext, Result};
+use crate::fingerprint::facts::Facts;
 use crate::fingerprint::{Fingerprint, Simhash, Sketch};
 use crate::story::differences::{Difference, Member, differences};
 use crate::story::{StoryId, StoryVector};
@@ -91,13 +92,17 @@ pub struct StoredIndex {
     pub story_vector: Option<StoryVector>,
 }
 
-/// The indexed columns (7 to 12) of a row of [`Store::for_each_stored`]'s query.
+/// The indexed columns (7 to 14) of a row of [`Store::for_each_stored`]'s query.
 fn stored_index(r: &RowAt<'_>) -> Result<StoredIndex> {
     Ok(StoredIndex {
         fingerprint: Fingerprint {
             simhash: Simhash::from_sql(r.get(6)?),
             shingles: 0,
             sketch: Sketch::from_bytes(&r.get::<Vec<u8>>(7)?),
+            facts: r
+                .get::<Option<Vec<u8>>>(13)?
+                .map(|b| Facts::from_bytes(&b))
+                .unwrap_or_default(),
         },
         line_hashes: hashes_from_bytes(&r.get::<Vec<u8>>(8)?),
         published: r
@@ -421,7 +426,7 @@ impl Store {
         let mut rows = sqlx::query(
             "SELECT a.article_id, a.identity, a.source_id, a.cluster_id, v.version, v.content_hash,
                     v.simhash, v.sketch, v.line_hashes, v.published, v.story_features, v.story_vector,
-                    v.reported
+                    v.reported, v.facts
              FROM articles a JOIN article_versions v ON v.version_id = a.latest_version_id
              ORDER BY a.article_id",
         )
@@ -590,7 +595,7 @@ async fn read_refresh_chunk(
 /// Stories refreshed per transaction.
 const REFRESH_CHUNK: i64 = 512;
 
-/// Rows per multi-row INSERT (a batch's run of new articles is usually one statement): 22 columns
+/// Rows per multi-row INSERT (a batch's run of new articles is usually one statement): 24 columns
 /// × 512 rows stays below SQLite's limit of 32,766 bound values. Foreign keys make a multi-row
 /// statement abortable, so SQLite copies every existing page it changes (the leaves of the
 /// indexes keyed by URL and date, mostly) into a statement journal first: the fewer the
@@ -740,7 +745,7 @@ async fn insert_versions(
     Ok(())
 }
 
-const VERSION_INSERT: &str = "INSERT INTO article_versions (version_id, article_id, version, title, published, ingested_at, content_hash, body_kind, original, clean_text_own, words, simhash, sketch, line_hashes, matched_article, containment, hamming, searchable, story_features, story_vector, story_matched_article, story_similarity, reported) ";
+const VERSION_INSERT: &str = "INSERT INTO article_versions (version_id, article_id, version, title, published, ingested_at, content_hash, body_kind, original, clean_text_own, words, simhash, sketch, line_hashes, matched_article, containment, hamming, searchable, story_features, story_vector, story_matched_article, story_similarity, reported, facts) ";
 
 /// Binds one `article_versions` row, in the order of [`VERSION_INSERT`].
 fn bind_version(
@@ -775,7 +780,10 @@ fn bind_version(
         .push_bind(w.story_vector.as_ref().map(StoryVector::to_bytes))
         .push_bind(w.story_matched.map(|m| m.0.0))
         .push_bind(w.story_matched.map(|m| m.1))
-        .push_bind(w.reported);
+        .push_bind(w.reported)
+        .push_bind(
+            (!w.fingerprint.facts.words().is_empty()).then(|| w.fingerprint.facts.to_bytes()),
+        );
 }
 
 /// Writes one article version that updates a stored article or merges clusters or stories:

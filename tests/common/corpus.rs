@@ -209,8 +209,14 @@ pub fn write_corpus(path: &Path, docs: usize, seed: u64) -> CorpusStats {
                 let words = rng.random_range(60..=150);
                 body(&mut rng, &vocab, words)
             };
+            // A headline says what its text reports: its words are the text's.
+            let words: Vec<&String> = paragraphs.iter().flatten().collect();
             let title_words: Vec<String> = (0..rng.random_range(4..=9))
-                .map(|_| vocab[rng.random_range(0..vocab.len())].clone())
+                .map(|_| {
+                    words[rng.random_range(0..words.len())]
+                        .trim_end_matches('.')
+                        .to_lowercase()
+                })
                 .collect();
             let record = serde_json::json!({
                 "id": format!("g{n}"),

@@ -11,6 +11,8 @@
 //!   entities; a few typos; an editor's note; reader comments. `hard` adds copy-editing, the
 //!   outlet's own paragraphs, more typos and briefs. Every record carries `cluster` and `story`,
 //!   the original it copies.
+//! - [`template_corpus`]: template stories (an original with every name and figure substituted)
+//!   among copies with one figure changed, a new headline, a cut, or local paragraphs added.
 //! - [`seed_corpus`]: the five seed reports of one statement (one story) among the extraction
 //!   benchmark's 181 gold texts as distractors (each its own story).
 //!
@@ -464,6 +466,169 @@ pub fn syndication_corpus(
     }
     records.shuffle(&mut rng);
     Some((records, originals.len()))
+}
+
+/// The core of a word (its letters and digits, punctuation around it removed) when it reads as a
+/// fact: a figure, or a capitalised word inside a sentence that is not a function word.
+fn fact_core(word: &str, sentence_start: bool) -> Option<&str> {
+    let core = word.trim_matches(|c: char| !c.is_alphanumeric());
+    let first = core.chars().next()?;
+    let function_word =
+        newsdedup::story::closed_class::is_function_word(&core.to_lowercase()) || core.len() < 3;
+    (core.chars().any(|c| c.is_ascii_digit())
+        || (first.is_uppercase() && !sentence_start && !function_word))
+        .then_some(core)
+}
+
+/// The text with its facts substituted: every figure by another of its shape, every name by
+/// another name from `names`, the same substitute wherever a fact recurs (in `map`).
+fn substitute_facts(
+    text: &str,
+    names: &[String],
+    map: &mut std::collections::HashMap<String, String>,
+    rng: &mut StdRng,
+) -> String {
+    // Names are learned where they are plainly names (inside a sentence), then replaced
+    // everywhere, also where they open one.
+    let mut start = true;
+    for w in text.split(' ') {
+        if let Some(core) = fact_core(w, start)
+            && !map.contains_key(core)
+        {
+            let sub = if core.chars().any(|c| c.is_ascii_digit()) {
+                core.chars()
+                    .map(|c| {
+                        if c.is_ascii_digit() {
+                            char::from(b'0' + rng.random_range(0..10u8))
+                        } else {
+                            c
+                        }
+                    })
+                    .collect()
+            } else {
+                names.choose(rng).unwrap().clone()
+            };
+            if sub != core {
+                map.insert(core.to_string(), sub);
+            }
+        }
+        start = w.ends_with(['.', '!', '?']);
+    }
+    text.split(' ')
+        .map(|w| {
+            let core = w.trim_matches(|c: char| !c.is_alphanumeric());
+            match map.get(core) {
+                Some(sub) if !core.is_empty() => w.replacen(core, sub, 1),
+                _ => w.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Facts of a text (figures and capitalised words inside sentences).
+fn fact_count(paras: &[String]) -> usize {
+    paras
+        .iter()
+        .map(|p| {
+            let mut start = true;
+            p.split(' ')
+                .filter(|w| {
+                    let f = fact_core(w, start).is_some();
+                    start = w.ends_with(['.', '!', '?']);
+                    f
+                })
+                .count()
+        })
+        .sum()
+}
+
+/// Template stories among copies: for one original in three (of those stating at least 6
+/// facts), one or two *template stories* — the same text with every name and figure substituted
+/// (another company's earnings, another town's crime log), each a cluster and story of its own —
+/// and four copies that must join the original: one figure changed, a new headline, cut to 60%
+/// of the paragraphs, and the local outlet's paragraphs added. Every record carries `cluster` and
+/// `story`.
+pub fn template_corpus(shared: &Path, seed: u64) -> Option<Vec<Value>> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let originals = load_originals(shared);
+    let locals: Vec<&Vec<String>> = originals.iter().skip(1).step_by(3).map(|o| &o.1).collect();
+    let names: Vec<String> = originals
+        .iter()
+        .flat_map(|(_, paras)| paras.iter())
+        .flat_map(|p| p.split(' '))
+        .filter_map(|w| fact_core(w, false))
+        .filter(|c| c.chars().all(char::is_alphabetic) && c.len() >= 4)
+        .map(String::from)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if names.is_empty() || locals.is_empty() {
+        return None;
+    }
+    let outlets = outlets();
+    let mut records = Vec::new();
+    let record = |id: String, outlet: &str, title: &str, paras: &[String], label: &str, hour| {
+        json!({
+            "id": id, "url": format!("https://{}.example/{}", outlet.to_lowercase().replace(' ', ""), label),
+            "source": outlet, "title": title, "published": format!("2024-05-01T{hour:02}:00:00Z"),
+            "text": paras.join("\n"), "cluster": label, "story": label,
+        })
+    };
+    for (oi, (title, paras)) in originals.iter().enumerate().step_by(3) {
+        if fact_count(paras) < 6 {
+            continue;
+        }
+        let home = &outlets[oi % outlets.len()].name;
+        let label = format!("c{oi}");
+        records.push(record(format!("o{oi}"), home, title, paras, &label, 8));
+        for t in 0..rng.random_range(1..=2) {
+            let mut map = std::collections::HashMap::new();
+            let t_title = substitute_facts(title, &names, &mut map, &mut rng);
+            let t_paras: Vec<String> = paras
+                .iter()
+                .map(|p| substitute_facts(p, &names, &mut map, &mut rng))
+                .collect();
+            let t_label = format!("t{oi}-{t}");
+            records.push(record(
+                format!("o{oi}t{t}"),
+                home,
+                &t_title,
+                &t_paras,
+                &t_label,
+                9 + t,
+            ));
+        }
+        for (ci, edit) in ["figure", "headline", "cut", "local"].iter().enumerate() {
+            let outlet = &outlets[(oi + 1 + ci) % outlets.len()].name;
+            let mut p = paras.clone();
+            let mut t = title.clone();
+            match *edit {
+                "figure" => edit_number_or_word(&mut p, &mut rng),
+                "headline" => {
+                    t = p[0].split(' ').take(9).collect::<Vec<_>>().join(" ");
+                }
+                "cut" => p.truncate(((p.len() as f64) * 0.6).ceil() as usize),
+                _ => {
+                    let other = locals[rng.random_range(0..locals.len())];
+                    for q in other.iter().take(2) {
+                        let at = rng.random_range(0..=p.len());
+                        p.insert(at, q.clone());
+                    }
+                }
+            }
+            records.push(record(
+                format!("o{oi}c{ci}"),
+                outlet,
+                &t,
+                &p,
+                &label,
+                11 + ci,
+            ));
+        }
+    }
+    records.shuffle(&mut rng);
+    Some(records)
 }
 
 /// The seeds among distractors. Gold labels: `cluster` is the record's own id (no two are

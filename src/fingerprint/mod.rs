@@ -1,6 +1,8 @@
 //! Fingerprints: word tokens → a 64-bit [`Simhash`] and a shingle [`Sketch`].
 //!
-//! In: the token hashes of an article's kept paragraphs, in reading order. Out: a [`Fingerprint`].
+//! In: the token hashes of an article's kept paragraphs, in reading order. Out: a [`Fingerprint`]
+//! (the pipeline adds the text's [`facts`]: its names and figures line by line, which tell a copy
+//! from a template filled with other facts).
 //! Both parts are built from word 5-gram shingles over the whole token stream, so they do not
 //! depend on how an outlet splits paragraphs.
 //!
@@ -12,6 +14,8 @@
 //!   that keeps 60% of the paragraphs shares ~60% of its original's sample and all of its own.
 //!   A further sample of the sketch (one in [`ANCHOR_RATE`]) are the *anchors* the cluster index
 //!   looks up.
+
+pub mod facts;
 
 use std::fmt;
 
@@ -199,6 +203,8 @@ pub struct Fingerprint {
     pub sketch: Sketch,
     /// Number of shingles the text had (before sampling).
     pub shingles: u32,
+    /// The names and figures the text states, line by line (empty unless the pipeline adds them).
+    pub facts: facts::Facts,
 }
 
 /// Finalizer of MurmurHash3: spreads the bits of a combined shingle hash.
@@ -365,6 +371,7 @@ where
         simhash: counter.finish(),
         sketch: Sketch::from_unsorted(sample),
         shingles: hashes.len() as u32,
+        facts: facts::Facts::default(),
     }
 }
 
