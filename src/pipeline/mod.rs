@@ -110,15 +110,7 @@ impl Draft {
         } = *parts;
         let kept: Vec<_> = kept_at.iter().map(|&i| &text.paragraphs[i]).collect();
         let mut fingerprint = fingerprint(kept.iter().map(|para| para.tokens.as_slice()));
-        // Not the title's facts: outlets append their own name to a headline ("… - City Beacon"),
-        // which would read as a substitution.
-        fingerprint.facts = Facts::build(
-            kept_at
-                .iter()
-                .filter_map(|&i| parts.paragraph_facts[i].as_ref()),
-            parts.headline_words,
-            headline_support(parts, &kept_at),
-        );
+
         let mut clean_text = String::with_capacity(kept.iter().map(|p| p.text.len() + 1).sum());
         for para in &kept {
             if !clean_text.is_empty() {
@@ -131,6 +123,15 @@ impl Draft {
             std::iter::once(title_features)
                 .chain(kept_at.iter().map(|&i| paragraph_features.paragraph(i))),
         );
+        // Not the title's facts: outlets append their own name to a headline ("… - City Beacon"),
+        // which would read as a substitution.
+        fingerprint.facts = Facts::build(
+            kept_at
+                .iter()
+                .filter_map(|&i| parts.paragraph_facts[i].as_ref()),
+            parts.headline_words,
+            headline_support(parts.headline_words, title_features, &story_features),
+        );
         Draft {
             kept_at,
             fingerprint,
@@ -141,22 +142,33 @@ impl Draft {
     }
 }
 
-/// How many of the headline's content words the paragraphs at `kept_at` hold.
-fn headline_support(parts: &Parts<'_>, kept_at: &[usize]) -> HeadlineSupport {
-    let words = parts.headline_words;
-    let mut found = vec![false; words.len()];
-    if !words.is_empty() {
-        for &i in kept_at {
-            for o in parts.paragraph_features.paragraph(i) {
-                if let Ok(at) = words.binary_search(&o.id()) {
-                    found[at] = true;
-                }
-            }
-        }
-    }
+/// How many of the headline's content words (`words`, sorted) the kept text holds, read from
+/// the draft's features, which count the title's words twice over what the text adds.
+fn headline_support(
+    words: &[u32],
+    title: &[Occurrence],
+    features: &StoryFeatures,
+) -> HeadlineSupport {
+    let count = |id: u32| -> u32 {
+        features
+            .features
+            .binary_search_by(|f| f.0.cmp(&id))
+            .map_or(0, |at| features.features[at].2)
+    };
+    let found = words
+        .iter()
+        .filter(|&&id| {
+            let in_title: u32 = title
+                .iter()
+                .filter(|o| o.id() == id)
+                .map(|o| o.weight())
+                .sum();
+            count(id) > in_title
+        })
+        .count();
     HeadlineSupport {
         words: words.len(),
-        found: found.iter().filter(|&&f| f).count(),
+        found,
     }
 }
 
@@ -185,6 +197,10 @@ fn kept_paragraphs(
 /// across sources, and the short lines its source printed in an earlier article are removed. An article with fewer is stored and searchable, in a
 /// cluster and story of its own that nothing joins (`article_versions.reported` = 0).
 pub const MIN_OWN_WORDS: usize = 8;
+
+/// Paragraphs read for their facts: the first ones (boilerplate included) of a text, which
+/// hold the [`facts::MAX_LINES`] lines with facts an article keeps in nearly every text.
+const FACT_PARAGRAPHS: usize = 48;
 
 /// When the rest of an article's text (without the lines its source printed before) matches
 /// nothing, the article is still matched on all of it if it holds at least this share of an
@@ -302,8 +318,14 @@ pub fn prepare_with(
         text.paragraphs.iter().map(|p| p.text.as_str()),
     );
     let fact_line = |line: &str| facts::fact_line(line, is_function_word);
-    let paragraph_facts: Vec<Option<FactLine>> =
-        text.paragraphs.iter().map(|p| fact_line(&p.text)).collect();
+    // Facts of the first paragraphs only: an article keeps the first lines with facts
+    // (`fingerprint::facts`), and a long text's tail costs time and tells nothing more.
+    let paragraph_facts: Vec<Option<FactLine>> = text
+        .paragraphs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i < FACT_PARAGRAPHS).then(|| fact_line(&p.text)).flatten())
+        .collect();
     let mut headline_words: Vec<u32> = title_features
         .iter()
         .filter(|o| !matches!(o.kind(), Kind::Name))
