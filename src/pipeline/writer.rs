@@ -137,7 +137,7 @@ async fn write_batches(
         if written.is_err() {
             return store.end_writes(written).await;
         }
-        open += batch.articles.len() + batch.feeds.len();
+        open += batch.articles.len() + batch.feeds.len() + batch.splits.len();
         if open >= commit_documents {
             store.end_writes(Ok(())).await?;
             open = 0;
