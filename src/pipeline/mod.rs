@@ -379,7 +379,7 @@ impl Pipeline {
                     splits.note(
                         a.article,
                         a.source,
-                        ix.reported && ix.joined,
+                        ix.joined_text.as_deref().map(split::line_keys),
                         &ix.line_hashes,
                         &boilerplate,
                         &furnished,
@@ -595,7 +595,7 @@ impl Pipeline {
             clean_text,
             words,
             story_features: features,
-            ..
+            kept_at,
         } = draft;
         let assignment = if reported {
             self.clusterer.assign(article, &fp)
@@ -608,10 +608,11 @@ impl Pipeline {
         } else {
             Vec::new()
         };
+        let joined = reported && assignment.best.is_some();
         self.splits.note(
             article,
             source,
-            reported && assignment.best.is_some(),
+            joined.then(|| kept_at.iter().map(|&i| p.text.paragraphs[i].key_hash)),
             &line_hashes,
             &boilerplate,
             &furnished,
@@ -750,6 +751,8 @@ impl Pipeline {
     /// earlier batch is still waiting. An error of an earlier batch is returned here.
     pub async fn flush(&mut self) -> Result<()> {
         let splits = self.split_clusters().await?;
+        self.splits
+            .handed(&self.pending, self.config.database.commit_documents);
         let batch = WriteBatch {
             articles: std::mem::take(&mut self.pending),
             feeds: std::mem::take(&mut self.pending_feeds),

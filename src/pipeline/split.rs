@@ -23,7 +23,7 @@
 //! 3. The splits are written after the batch's articles, in its transaction, and recorded in
 //!    `cluster_splits`; a restart reads the clusters and fingerprints back as written.
 
-use super::{MIN_OWN_WORDS, Pipeline};
+use super::{MIN_OWN_WORDS, Pipeline, writer};
 use crate::cluster::{Clusterer, Placement};
 use crate::document::{ArticleId, ClusterId, SourceId};
 use crate::error::Result;
@@ -31,10 +31,12 @@ use crate::fingerprint::{Fingerprint, fingerprint};
 use crate::normalize::furniture::LearnedFurniture;
 use crate::normalize::learned::LearnedBoilerplate;
 use crate::normalize::text::{for_each_token, key_hash_of_tokens, token_hash};
+use crate::store::ArticleWrite;
 use crate::store::{ClusterSplit, LearnedLine, SplitGroup, latest_texts};
 use crate::story::StoryId;
 use chrono::Utc;
 use std::collections::HashMap;
+use std::collections::VecDeque;
 
 /// An article carrying a line, and its source.
 #[derive(Debug, Clone, Copy)]
@@ -51,17 +53,24 @@ pub(super) struct SplitWatch {
     carriers: HashMap<u64, Vec<Carrier>>,
     /// Articles whose clusters are re-checked at the next flush, and the article that caused it.
     queue: Vec<(ArticleId, ArticleId)>,
+    /// The last articles handed to the writer, newest last: as many as may not be committed
+    /// yet (see [`SplitWatch::handed`]), with the clean text and source of the reported ones, so
+    /// that a re-check reads the others from the store without waiting for the writer.
+    recent: VecDeque<(ArticleId, Option<(SourceId, String)>)>,
+    /// The most documents a batch has held.
+    largest_batch: usize,
 }
 
 impl SplitWatch {
-    /// Takes one accepted (or restored) article: `joined` when it matched a stored article,
-    /// `boilerplate` and `furniture` the lines its arrival made learned.
+    /// Takes one accepted (or restored) article: `kept`, when it matched a stored article, the
+    /// key hashes of the lines of its clean text (what it was fingerprinted on); `lines` its
+    /// tracked lines (sorted), `boilerplate` and `furniture` the lines its arrival made learned.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn note(
         &mut self,
         article: ArticleId,
         source: SourceId,
-        joined: bool,
+        kept: Option<impl Iterator<Item = u64>>,
         lines: &[u64],
         boilerplate: &[u64],
         furniture: &[u64],
@@ -87,20 +96,46 @@ impl SplitWatch {
                 self.queue.push((c.article, article));
             }
         }
-        if !joined {
-            return;
-        }
-        if !boilerplate.is_empty() || !furniture.is_empty() {
-            // It joined with the lines its own arrival made learned.
-            self.queue.push((article, article));
-        }
-        for &h in lines {
-            if !learned.is_boilerplate(source, h) && !furnished.is_furniture(h) {
+        let Some(kept) = kept else { return };
+        // Only the tracked lines it was fingerprinted on: a line held back from its fingerprint
+        // (its source's template) made nothing of its cluster.
+        let mut queued = false;
+        for h in kept {
+            if !queued && (boilerplate.contains(&h) || furniture.contains(&h)) {
+                // It joined with a line its own arrival made learned.
+                self.queue.push((article, article));
+                queued = true;
+            }
+            if lines.binary_search(&h).is_ok()
+                && !learned.is_boilerplate(source, h)
+                && !furnished.is_furniture(h)
+                && self
+                    .carriers
+                    .get(&h)
+                    .is_none_or(|l| l.last().is_none_or(|c| c.article != article))
+            {
                 self.carriers
                     .entry(h)
                     .or_default()
                     .push(Carrier { article, source });
             }
+        }
+    }
+
+    /// Keeps the texts of a batch handed to the writer while they may be uncommitted: the writer
+    /// commits once `commit_documents` are in its transaction, so fewer than that plus a batch
+    /// are in the open transaction, one more batch is being written and [`writer::WAITING`]
+    /// wait; older documents are committed and the readers see them.
+    pub(super) fn handed(&mut self, batch: &[ArticleWrite], commit_documents: usize) {
+        self.largest_batch = self.largest_batch.max(batch.len());
+        let keep = commit_documents + (writer::WAITING + 2) * self.largest_batch;
+        for w in batch {
+            // An unreported article is in no cluster of two; a reported one may be joined later.
+            let text = w.reported.then(|| (w.source, w.clean_text.clone()));
+            self.recent.push_back((w.article, text));
+        }
+        while self.recent.len() > keep {
+            self.recent.pop_front();
         }
     }
 
@@ -116,6 +151,15 @@ impl SplitWatch {
             self.carriers.values().map(Vec::len).sum(),
         )
     }
+}
+
+/// The key hashes of a clean text's lines, as the normalizer hashed its paragraphs.
+pub(super) fn line_keys(text: &str) -> impl Iterator<Item = u64> + '_ {
+    text.lines().filter_map(|line| {
+        let mut tokens = Vec::new();
+        for_each_token(line, |t| tokens.push(token_hash(t)));
+        (!tokens.is_empty()).then(|| key_hash_of_tokens(&tokens))
+    })
 }
 
 /// A member's text without the lines learned since it was fingerprinted.
@@ -278,20 +322,38 @@ impl Pipeline {
             .iter()
             .map(|&(c, _)| self.clusterer.members_of(c))
             .collect();
-        // The members' texts: pending ones from the batch, the others from the store once the
-        // batches being written are committed.
+        // The members' texts: pending ones from the batch, those that may not be committed yet
+        // from the writer's recent ones, the others from the store.
         let mut texts: HashMap<ArticleId, (SourceId, String)> = HashMap::new();
-        for w in &self.pending {
-            texts.insert(w.article, (w.source, w.clean_text.clone()));
+        let mut stored: Vec<ArticleId> = Vec::new();
+        // Members that may be uncommitted and whose text was not kept.
+        let mut in_flight = false;
+        for &(a, _) in members.iter().flatten() {
+            if let Some(w) = self.pending.iter().rev().find(|w| w.article == a) {
+                texts.insert(a, (w.source, w.clean_text.clone()));
+                continue;
+            }
+            match self.splits.recent.iter().rev().find(|r| r.0 == a) {
+                Some((_, Some((source, text)))) => {
+                    texts.insert(a, (*source, text.clone()));
+                }
+                Some((_, None)) => {
+                    in_flight = true;
+                    stored.push(a);
+                }
+                None => stored.push(a),
+            }
         }
-        let stored: Vec<ArticleId> = members
-            .iter()
-            .flatten()
-            .map(|(a, _)| *a)
-            .filter(|a| !texts.contains_key(a))
-            .collect();
-        if !stored.is_empty() {
+        tracing::debug!(
+            clusters = clusters.len(),
+            stored = stored.len(),
+            in_flight,
+            "re-checking clusters after lines were learned"
+        );
+        if in_flight {
             self.writer.sync().await?;
+        }
+        if !stored.is_empty() {
             for (a, source, text) in latest_texts(self.writer.readers(), &stored).await? {
                 texts.insert(a, (source, text));
             }

@@ -89,9 +89,9 @@ pub struct StoredIndex {
     pub published: Option<DateTime<Utc>>,
     pub story_features: Option<Vec<u32>>,
     pub story_vector: Option<StoryVector>,
-    /// True when the version joined a cluster on arrival (it matched a stored article), false
-    /// when it started one.
-    pub joined: bool,
+    /// The clean text of a reported version that joined a cluster on arrival (it matched a
+    /// stored article); `None` for one that started a cluster: what `pipeline::split` watches.
+    pub joined_text: Option<String>,
 }
 
 /// The indexed columns (7 to 14) of a row of [`Store::for_each_stored`]'s query.
@@ -112,7 +112,7 @@ fn stored_index(r: &RowAt<'_>) -> Result<StoredIndex> {
             .get::<Option<Vec<u8>>>(11)?
             .map(|b| StoryVector::from_bytes(&b)),
         reported: r.get::<i64>(12)? != 0,
-        joined: r.get::<i64>(13)? != 0,
+        joined_text: r.opt_text(13)?,
     })
 }
 
@@ -429,7 +429,8 @@ impl Store {
         let mut rows = sqlx::query(
             "SELECT a.article_id, a.identity, a.source_id, a.cluster_id, v.version, v.content_hash,
                     v.simhash, v.sketch, v.line_hashes, v.published, v.story_features, v.story_vector,
-                    v.reported, v.matched_article IS NOT NULL
+                    v.reported,
+                    CASE WHEN v.reported AND v.matched_article IS NOT NULL THEN v.clean_text END
              FROM articles a JOIN article_versions v ON v.version_id = a.latest_version_id
              ORDER BY a.article_id",
         )
