@@ -171,11 +171,15 @@ struct Rest {
     dropped: Vec<(u64, LearnedLine)>,
 }
 
+/// `copied` says whether another source's member of the cluster carries a line: a line a source
+/// repeats is its boilerplate unless the copies it is clustered with carry it too (the source ran
+/// a copy of the same text more than once), as a source's template alone never makes a copy.
 fn rest_of(
     text: &str,
     source: SourceId,
     learned: &LearnedBoilerplate,
     furniture: &LearnedFurniture,
+    copied: impl Fn(u64) -> bool,
 ) -> Rest {
     let mut rest = Rest {
         lines: Vec::new(),
@@ -193,7 +197,7 @@ fn rest_of(
             None
         } else if furniture.is_furniture(h) {
             Some("furniture")
-        } else if learned.is_boilerplate(source, h) {
+        } else if learned.is_boilerplate(source, h) && !copied(h) {
             Some("boilerplate")
         } else {
             None
@@ -215,17 +219,21 @@ fn rest_of(
     rest
 }
 
+/// A re-check's outcome: where each member goes, the groups split off, and the members whose
+/// fingerprint (and `reported`) changed.
+struct Plan {
+    placements: Vec<(ArticleId, Placement)>,
+    groups: Vec<SplitGroup>,
+    refingerprinted: Vec<(ArticleId, Fingerprint, bool)>,
+}
+
 /// Where a re-check puts one cluster's members, and what it records.
 fn plan_cluster(
     clusterer: &mut Clusterer,
     cluster: ClusterId,
     members: &[(ArticleId, Fingerprint)],
     rests: &HashMap<ArticleId, Rest>,
-) -> Option<(
-    Vec<(ArticleId, Placement)>,
-    Vec<SplitGroup>,
-    Vec<(ArticleId, Fingerprint, bool)>,
-)> {
+) -> Option<Plan> {
     // New fingerprints (None: unreported) of the members that lost lines.
     let mut changed: Vec<(ArticleId, Fingerprint, bool)> = Vec::new();
     let mut fps: Vec<Option<Fingerprint>> = Vec::with_capacity(members.len());
@@ -294,7 +302,11 @@ fn plan_cluster(
             (*article, placement)
         })
         .collect();
-    Some((plan, split, changed))
+    Some(Plan {
+        placements: plan,
+        groups: split,
+        refingerprinted: changed,
+    })
 }
 
 impl Pipeline {
@@ -361,19 +373,40 @@ impl Pipeline {
         let now = Utc::now();
         let mut out = Vec::new();
         for ((cluster, by), members) in clusters.into_iter().zip(members) {
+            // The sources carrying each line among the members.
+            let mut carried: HashMap<u64, Vec<SourceId>> = HashMap::new();
+            for (a, _) in &members {
+                if let Some((source, text)) = texts.get(a) {
+                    for h in line_keys(text) {
+                        let list = carried.entry(h).or_default();
+                        if !list.contains(source) {
+                            list.push(*source);
+                        }
+                    }
+                }
+            }
             let rests: HashMap<ArticleId, Rest> = members
                 .iter()
                 .filter_map(|(a, _)| {
                     let (source, text) = texts.get(a)?;
-                    Some((*a, rest_of(text, *source, &self.learned, &self.furniture)))
+                    let copied = |h: u64| {
+                        carried
+                            .get(&h)
+                            .is_some_and(|l| l.iter().any(|s| s != source))
+                    };
+                    let rest = rest_of(text, *source, &self.learned, &self.furniture, copied);
+                    Some((*a, rest))
                 })
                 .collect();
-            let Some((plan, groups, refingerprinted)) =
-                plan_cluster(&mut self.clusterer, cluster, &members, &rests)
+            let Some(Plan {
+                placements,
+                groups,
+                refingerprinted,
+            }) = plan_cluster(&mut self.clusterer, cluster, &members, &rests)
             else {
                 continue;
             };
-            self.clusterer.replace(&plan);
+            self.clusterer.replace(&placements);
             let story = self
                 .cluster_story
                 .get(cluster)
