@@ -248,6 +248,11 @@ impl<'a> FactsView<'a> {
         FactsView(words)
     }
 
+    /// The packed words.
+    pub fn words(&self) -> &'a [u32] {
+        self.0
+    }
+
     fn valid(&self) -> bool {
         let Some(&h) = self.0.first() else {
             return true;

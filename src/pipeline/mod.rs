@@ -14,6 +14,7 @@
 //! store by [`Pipeline::open`]; if a flush fails the pipeline must be dropped and reopened.
 
 mod files;
+mod split;
 mod writer;
 pub use files::ingest_paths;
 
@@ -441,6 +442,8 @@ pub struct Pipeline {
     story_clusters: Groups<StoryId, ClusterId>,
     learned: LearnedBoilerplate,
     furniture: LearnedFurniture,
+    /// Clusters to re-check when lines their members carry are learned (see [`split`]).
+    splits: split::SplitWatch,
     known: HashMap<u64, Known>,
     /// Content hashes of articles' older versions, by identity hash (few articles have any).
     older: HashMap<u64, Vec<u64>>,
@@ -482,11 +485,27 @@ impl Pipeline {
         for (c, s) in cluster_story.iter() {
             story_clusters.push(s, c);
         }
+        // Furniture counts an article in the cluster it arrived in, before any split moved it.
+        let split_origins: HashMap<ArticleId, ClusterId> =
+            store.split_origins().await?.into_iter().collect();
+        let mut splits = split::SplitWatch::default();
         let left_out = store
             .for_each_stored(|a| {
                 if let Some(ix) = a.index {
-                    learned.record(a.source, &ix.line_hashes);
-                    furniture.record(a.source, a.cluster, &ix.line_hashes);
+                    let boilerplate = learned.record(a.source, &ix.line_hashes);
+                    let origin = split_origins.get(&a.article).copied();
+                    let furnished =
+                        furniture.record(a.source, origin.unwrap_or(a.cluster), &ix.line_hashes);
+                    splits.note(
+                        a.article,
+                        a.source,
+                        ix.joined_text.as_deref().map(split::line_keys),
+                        &ix.line_hashes,
+                        &boilerplate,
+                        &furnished,
+                        &learned,
+                        &furniture,
+                    );
                     if ix.reported {
                         clusterer.restore(a.article, a.cluster, &ix.fingerprint);
                     }
@@ -508,6 +527,7 @@ impl Pipeline {
                 );
             })
             .await?;
+        splits.restored();
         if left_out > 0 {
             tracing::error!(
                 articles = left_out,
@@ -523,9 +543,12 @@ impl Pipeline {
                 .or_default()
                 .push(hash);
         }
+        let (watched_lines, watched_carriers) = splits.len();
         tracing::debug!(
             articles = known.len(),
             sources = sources.len(),
+            watched_lines,
+            watched_carriers,
             "pipeline state restored"
         );
         Ok(Pipeline {
@@ -537,6 +560,7 @@ impl Pipeline {
             story_clusters,
             learned,
             furniture,
+            splits,
             known,
             older,
             sources,
@@ -681,26 +705,41 @@ impl Pipeline {
             .collect();
         line_hashes.sort_unstable();
         line_hashes.dedup();
-        if is_new {
-            self.learned.record(source, &line_hashes);
-        }
+        let boilerplate = if is_new {
+            self.learned.record(source, &line_hashes)
+        } else {
+            Vec::new()
+        };
 
         let Draft {
             fingerprint: fp,
             clean_text,
             words,
             story_features: features,
-            ..
+            kept_at,
         } = draft;
         let assignment = if reported {
             self.clusterer.assign(article, &fp)
         } else {
             self.clusterer.start_alone(article)
         };
-        if is_new {
+        let furnished = if is_new {
             self.furniture
-                .record(source, assignment.cluster, &line_hashes);
-        }
+                .record(source, assignment.cluster, &line_hashes)
+        } else {
+            Vec::new()
+        };
+        let joined = reported && assignment.best.is_some();
+        self.splits.note(
+            article,
+            source,
+            joined.then(|| kept_at.iter().map(|&i| p.text.paragraphs[i].key_hash)),
+            &line_hashes,
+            &boilerplate,
+            &furnished,
+            &self.learned,
+            &self.furniture,
+        );
 
         // Stories: an article that starts a cluster is linked by its features; a copy shares its
         // cluster's story; clusters merged by this article bring their stories along.
@@ -832,9 +871,13 @@ impl Pipeline {
     /// Hands the queued writes to the background writer (one transaction); waits only while an
     /// earlier batch is still waiting. An error of an earlier batch is returned here.
     pub async fn flush(&mut self) -> Result<()> {
+        let splits = self.split_clusters().await?;
+        self.splits
+            .handed(&self.pending, self.config.database.commit_documents);
         let batch = WriteBatch {
             articles: std::mem::take(&mut self.pending),
             feeds: std::mem::take(&mut self.pending_feeds),
+            splits,
         };
         self.writer.write(batch).await
     }
