@@ -39,6 +39,23 @@ fn box_pages() -> Option<Vec<Value>> {
     Some(pages)
 }
 
+/// The box pages under headlines the box reports, as an outlet's promotion of its own box reads:
+/// pages that report their headline are matched on their text, so these join each other until
+/// the box is learned. (Under their real headlines, which the box does not report, they are not
+/// matched with each other at all: `fingerprint::facts`.)
+fn promo_pages() -> Option<Vec<Value>> {
+    let mut pages = box_pages()?;
+    let headlines = [
+        "Total Access: home delivery and digital",
+        "Home delivery plus Digital D, best value",
+        "Sign up for Total Access today",
+    ];
+    for (page, headline) in pages.iter_mut().zip(headlines) {
+        page["title"] = json!(headline);
+    }
+    Some(pages)
+}
+
 /// The box those pages carry.
 fn the_box(pages: &[Value]) -> String {
     pages[0]["text"].as_str().unwrap().to_string()
@@ -136,7 +153,7 @@ async fn split_count(db: &TestDb) -> i64 {
 
 #[tokio::test]
 async fn an_outlets_box_pages_are_split_once_the_box_is_learned() {
-    let Some(pages) = box_pages() else { return };
+    let Some(pages) = promo_pages() else { return };
     let db = TestDb::new();
     let summary = ingest(&db, &pages, "pages.jsonl");
     // When they arrived the box was not learned yet: the second and third joined the first.
@@ -244,7 +261,7 @@ async fn a_wire_copy_pair_with_the_outlet_box_stays_together() {
 
 #[tokio::test]
 async fn the_old_id_names_the_clusters_its_members_went_to() {
-    let Some(pages) = box_pages() else { return };
+    let Some(pages) = promo_pages() else { return };
     let db = TestDb::new();
     ingest(&db, &pages, "pages.jsonl");
     let placed = placed(&db, &pages).await;
