@@ -15,10 +15,12 @@
 //! Only clean text is read: reader comments and furniture were dropped by normalization and are
 //! never a source's reporting.
 
-use crate::diff::sentences;
 use crate::document::ArticleId;
 use crate::normalize::plain::{Scratch, tokenize_clean};
 use crate::normalize::text::{for_each_token, key_hash_of_tokens, token_hash};
+use crate::story::closed_class::{
+    MONTHS, NUMBER_ABBREVIATIONS, TITLE_ABBREVIATIONS, is_function_word,
+};
 use crate::story::figures::figure_rows;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
@@ -91,6 +93,122 @@ pub(super) fn strip(w: &str) -> &str {
     } else {
         w.trim_matches(|c: char| !c.is_alphanumeric())
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sentences
+
+/// A line of link or headline furniture rather than reporting: no sentence punctuation at its end
+/// (an ellipsis aside), and every word of three or more that is not a function word capitalised
+/// or a number ("Two Wounded in Another Russian Attack in Zaporizhzhia Region", "Source: Russian
+/// Defence Ministry on Telegram"). A sentence has words in lower case that are not function words.
+pub fn furniture_line(line: &str) -> bool {
+    let t = line.trim();
+    let t = t
+        .strip_suffix("...")
+        .or_else(|| t.strip_suffix('\u{2026}'))
+        .unwrap_or(t)
+        .trim_end();
+    if t.is_empty() || t.ends_with(['.', '!', '?', ',', ';', '"', '\'', '\u{201d}', ')']) {
+        return false;
+    }
+    let mut capitalised = 0;
+    for w in words_of(t) {
+        let s = strip(w);
+        let Some(first) = s.chars().next() else {
+            continue;
+        };
+        if first.is_lowercase() {
+            if s.chars().count() >= 3 && !is_function_word(s) {
+                return false;
+            }
+        } else if first.is_uppercase() || first.is_numeric() {
+            capitalised += 1;
+        }
+    }
+    capitalised >= 3
+}
+
+/// Whether the period at byte `i` of `line` ends an abbreviation rather than a sentence, given
+/// the character after the space that follows it: an initial or dotted capitals ("J. Smith",
+/// "U.S. officials"), a title before a name ("Mr. Peskov"), a month or "No." before a number
+/// ("Feb. 24, 2022", "No. 5").
+fn abbreviation_before(line: &str, i: usize, next: char) -> bool {
+    let word = line[..i]
+        .rsplit(|c: char| c.is_whitespace())
+        .next()
+        .unwrap_or("")
+        .trim_start_matches(|c: char| !c.is_alphanumeric());
+    if word.is_empty() {
+        return false;
+    }
+    // Dotted capitals: every piece between the periods one upper-case letter ("U.S", "J").
+    if word
+        .split('.')
+        .all(|p| p.chars().count() == 1 && p.chars().all(char::is_uppercase))
+    {
+        return true;
+    }
+    if !word.chars().all(char::is_alphabetic) || !word.starts_with(char::is_uppercase) {
+        return false;
+    }
+    let lower = word.to_lowercase();
+    TITLE_ABBREVIATIONS.contains(&lower.as_str())
+        || (next.is_ascii_digit()
+            && (MONTHS.contains(&lower.as_str()) || NUMBER_ABBREVIATIONS.contains(&lower.as_str())))
+}
+
+/// A story text's sentences: at line ends, and after `.`, `!` or `?` (with any closing quotes or
+/// brackets) followed by a space and an upper-case letter, digit or opening quote, unless the
+/// period ends an abbreviation ([`abbreviation_before`]). Lines of link or headline furniture
+/// ([`furniture_line`]) are left out. The sentences are trimmed slices of `text`.
+pub fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if furniture_line(line) {
+            continue;
+        }
+        let bytes = line.as_bytes();
+        let mut start = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            if !matches!(bytes[i], b'.' | b'!' | b'?') {
+                i += 1;
+                continue;
+            }
+            let mut j = i + 1;
+            while j < bytes.len()
+                && matches!(bytes[j], b'"' | b'\'' | b')' | b']' | b'.' | b'!' | b'?')
+            {
+                j += 1;
+            }
+            if j + 1 < bytes.len() && bytes[j] == b' ' {
+                let next = line[j + 1..].chars().next().expect("a character follows");
+                let opens = next.is_uppercase()
+                    || next.is_numeric()
+                    || matches!(next, '"' | '\'' | '(' | '[' | '\u{201c}');
+                let abbreviation =
+                    bytes[i] == b'.' && j == i + 1 && abbreviation_before(line, i, next);
+                if opens && !abbreviation {
+                    let s = line[start..j].trim();
+                    if !s.is_empty() {
+                        out.push(s);
+                    }
+                    start = j + 1;
+                    i = j + 1;
+                    continue;
+                }
+            }
+            i += 1;
+        }
+        if start < bytes.len() {
+            let s = line[start..].trim();
+            if !s.is_empty() {
+                out.push(s);
+            }
+        }
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,256 @@
+//! Story differences a journalist can trust, rule by rule, on small invented stories: sentences
+//! (abbreviations, headline furniture), figure categories read from a figure's own sentence,
+//! conflicts only between figures about one quantity of one event, name variants by class,
+//! quotes with their wordings, and the `story` command's compact output.
+
+use newsdedup::document::ArticleId;
+use newsdedup::story::differences::{Difference, Member, differences, sentences};
+
+fn member(i: i64, source: &str, text: &str) -> Member {
+    Member {
+        article: ArticleId(i),
+        source: source.into(),
+        title: None,
+        published: None,
+        words: text.split_whitespace().count() as i64,
+        text: text.into(),
+    }
+}
+
+/// The differences of a story of one text per source.
+fn story(texts: &[(&str, &str)]) -> Vec<Difference> {
+    let members: Vec<Member> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, (s, t))| member(i as i64 + 1, s, t))
+        .collect();
+    differences(&members)
+}
+
+fn of_kind<'a>(rows: &'a [Difference], kind: &str) -> Vec<&'a Difference> {
+    rows.iter().filter(|d| d.kind == kind).collect()
+}
+
+/// (source, value) of each conflict row.
+fn conflicts(rows: &[Difference]) -> Vec<(String, String)> {
+    of_kind(rows, "conflict")
+        .into_iter()
+        .map(|d| (d.source.clone().unwrap_or_default(), d.value.clone()))
+        .collect()
+}
+
+#[test]
+fn abbreviations_do_not_end_sentences() {
+    let text = "Russia invaded Ukraine on Feb. 24, 2022. Mr. Peskov spoke to U.S. officials. \
+                Dr. Smith met J. Jones at No. 10 Downing Street. It rained in Feb. Then it stopped.";
+    assert_eq!(
+        sentences(text),
+        [
+            "Russia invaded Ukraine on Feb. 24, 2022.",
+            "Mr. Peskov spoke to U.S. officials.",
+            "Dr. Smith met J. Jones at No. 10 Downing Street.",
+            "It rained in Feb.",
+            "Then it stopped.",
+        ]
+    );
+    // A date after a month's abbreviation is a date, not a sentence "24, 2022." and a figure 24.
+    let rows = story(&[
+        ("A", "The war began on Feb. 24, 2022, officials said."),
+        ("B", "The war began on Feb. 24, 2022, the ministry said."),
+    ]);
+    let figures: Vec<(&str, &str)> = of_kind(&rows, "figure")
+        .into_iter()
+        .map(|d| (d.subject.as_str(), d.value.as_str()))
+        .collect();
+    assert_eq!(
+        figures,
+        [("date", "Feb 24"), ("date", "Feb 24")],
+        "{rows:#?}"
+    );
+}
+
+#[test]
+fn headline_and_link_lines_are_not_sentences() {
+    let text = "Officials said two people were hurt in the attack.\n\
+                Two Wounded in Another Russian Attack in Zaporizhzhia Region\n\
+                Source: Russian Defence Ministry on Telegram\n\
+                Read More Stories Like This…\n\
+                The Mayor Said Nothing.";
+    assert_eq!(
+        sentences(text),
+        [
+            "Officials said two people were hurt in the attack.",
+            "The Mayor Said Nothing.",
+        ]
+    );
+    // A related-link line is never a sentence only one source has.
+    let rows = story(&[
+        (
+            "A",
+            "The regional governor said the shelling damaged a school and a hospital.\n\
+             Two Wounded in Another Russian Attack in Zaporizhzhia Region",
+        ),
+        (
+            "B",
+            "The regional governor said the shelling damaged a school and a hospital.",
+        ),
+    ]);
+    assert!(
+        of_kind(&rows, "unique").is_empty(),
+        "{:#?}",
+        of_kind(&rows, "unique")
+    );
+}
+
+#[test]
+fn a_figure_gets_a_category_only_from_its_own_words() {
+    // "$8 billion" twice, once a lifeline, once a valuation: one unit is no one fact, and the
+    // valuation's sentence gives its figure no governing word of its own.
+    let rows = story(&[
+        (
+            "A",
+            "The investor agreed to inject $8 billion into the office company on Tuesday.",
+        ),
+        (
+            "B",
+            "Employees waited weeks after the valuation was slashed from $47 billion to $8 billion.",
+        ),
+    ]);
+    let of_b: Vec<&str> = of_kind(&rows, "figure")
+        .into_iter()
+        .filter(|d| d.source.as_deref() == Some("B") && d.value == "$8 billion")
+        .map(|d| d.subject.as_str())
+        .collect();
+    assert_eq!(of_b.len(), 1, "{rows:#?}");
+    assert!(!of_b[0].contains("inject"), "{of_b:?}");
+    // Even in like sentences, where the two are one fact, the bare figure takes no governing
+    // word its sentence does not have.
+    let rows = story(&[
+        (
+            "A",
+            "The investor will inject $8 billion into the office company, its board said on Tuesday.",
+        ),
+        (
+            "B",
+            "The office company board said on Tuesday its valuation fell from $47 billion to $8 billion.",
+        ),
+    ]);
+    let of_b: Vec<&str> = of_kind(&rows, "figure")
+        .into_iter()
+        .filter(|d| d.source.as_deref() == Some("B") && d.value == "$8 billion")
+        .map(|d| d.subject.as_str())
+        .collect();
+    assert_eq!(of_b.len(), 1, "{rows:#?}");
+    assert!(!of_b[0].contains("inject"), "{of_b:?}");
+    // A bare count with a governing word of its own takes the noun of its fact.
+    let rows = story(&[
+        (
+            "A",
+            "The shooting at the mall injured nearly 200, police said.",
+        ),
+        (
+            "B",
+            "Police said 200 people were injured in the mall shooting.",
+        ),
+    ]);
+    let subjects: Vec<&str> = of_kind(&rows, "figure")
+        .into_iter()
+        .map(|d| d.subject.as_str())
+        .collect();
+    assert_eq!(
+        subjects,
+        ["injured (people)", "injured (people)"],
+        "{rows:#?}"
+    );
+}
+
+#[test]
+fn bounds_estimates_and_rounding_are_no_conflict() {
+    let shares = |a: &str, b: &str| {
+        story(&[
+            (
+                "A",
+                &format!("Shares of the retailer rose {a} percent this year, traders said."),
+            ),
+            (
+                "B",
+                &format!("Shares of the retailer rose {b} percent this year, analysts said."),
+            ),
+        ])
+    };
+    // An estimate covers the value beside it.
+    assert!(conflicts(&shares("about 40", "39")).is_empty());
+    // "$129" is "$129.99" written to the dollar.
+    let price = |a: &str, b: &str| {
+        story(&[
+            (
+                "A",
+                &format!("Buyers paid {a} for the console edition at launch, the company said."),
+            ),
+            (
+                "B",
+                &format!("Buyers paid {b} for the console edition at launch, the maker said."),
+            ),
+        ])
+    };
+    assert!(conflicts(&price("$129", "$129.99")).is_empty());
+    assert_eq!(conflicts(&price("$129", "$149")).len(), 2);
+    // Two lower bounds can both be true.
+    let toll = |a: &str, b: &str| {
+        story(&[
+            (
+                "A",
+                &format!("The fire at the market killed {a} people, officials said on Monday."),
+            ),
+            (
+                "B",
+                &format!("The fire at the market killed {b} people, officials said on Monday."),
+            ),
+        ])
+    };
+    assert!(conflicts(&toll("more than 20", "more than 25")).is_empty());
+    assert!(conflicts(&toll("more than 20", "25")).is_empty());
+    // Two counts that cannot both be true are a conflict.
+    assert_eq!(
+        conflicts(&toll("11", "13")),
+        [
+            ("A".to_string(), "11".to_string()),
+            ("B".to_string(), "13".to_string())
+        ]
+    );
+}
+
+#[test]
+fn a_conflict_needs_one_event_time_and_place() {
+    let two = |a: &str, b: &str| story(&[("A", a), ("B", b)]);
+    // The control: one event, two counts.
+    let r = two(
+        "The storm killed 12 people in the valley, officials said on Monday.",
+        "The storm killed 15 people in the valley, officials said on Monday.",
+    );
+    assert_eq!(conflicts(&r).len(), 2, "{r:#?}");
+    // A historical figure: the sentence names another year.
+    let r = two(
+        "The storm killed 12 people in the valley, officials said on Monday.",
+        "A storm in 1998 killed 15 people in the valley, officials said on Monday.",
+    );
+    assert!(conflicts(&r).is_empty(), "{r:#?}");
+    // Different places that neither source mentions of the other.
+    let r = two(
+        "The storm killed 12 people in Tarvel, officials said on Monday.",
+        "The storm killed 15 people in Brossing, officials said on Monday.",
+    );
+    assert!(conflicts(&r).is_empty(), "{r:#?}");
+    // A place inside another that both sources name is one place.
+    let r = two(
+        "The storm killed 12 people in Tarvel, officials in Brossing said on Monday.",
+        "The storm killed 15 people in Brossing, officials said on Monday.",
+    );
+    assert_eq!(conflicts(&r).len(), 2, "{r:#?}");
+    // Values too far apart to be one count: different quantities.
+    let r = two(
+        "Tariffs on $125 billion worth of goods will stay, officials said on Monday.",
+        "Tariffs on $360 billion worth of goods will stay, officials said on Monday.",
+    );
+    assert!(conflicts(&r).is_empty(), "{r:#?}");
+}
