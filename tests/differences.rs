@@ -254,3 +254,117 @@ fn a_conflict_needs_one_event_time_and_place() {
     );
     assert!(conflicts(&r).is_empty(), "{r:#?}");
 }
+
+/// (usual name, spelling, class) of each name row of a source.
+fn name_classes(rows: &[Difference]) -> Vec<(String, String, String)> {
+    let mut v: Vec<(String, String, String)> = of_kind(rows, "name")
+        .into_iter()
+        .map(|d| {
+            (
+                d.subject.clone(),
+                d.value.clone(),
+                d.detail
+                    .split_once("; ")
+                    .map(|x| x.1)
+                    .unwrap_or("")
+                    .to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+#[test]
+fn name_variants_are_classed_by_how_outlets_use_them() {
+    let rows = story(&[
+        (
+            "A",
+            "Officials in Kyiv said the Defense Ministry spoke. Spokesman Dmitry Peskov denied it. \
+             Later Peskov spoke again.",
+        ),
+        (
+            "B",
+            "Officials in Kyiv said the Defense Ministry spoke. Spokesman Dmitry Peskov denied it.",
+        ),
+        (
+            "C",
+            "Officials in Kiev said the Defence Ministry spoke. Spokesman Dmitry Peskov denied it. \
+             Later Peksov spoke again. Then Kiev replied.",
+        ),
+        (
+            "D",
+            "Officials in Kiev said the Defense Ministry spoke. Later Dmitry Petrov spoke again. \
+             Then Kiev replied.",
+        ),
+    ]);
+    let classes = name_classes(&rows);
+    let class_of = |spelling: &str| -> Vec<&str> {
+        classes
+            .iter()
+            .filter(|c| c.1 == spelling)
+            .map(|c| c.2.as_str())
+            .collect()
+    };
+    // Two outlets each keep to one transliteration: a convention.
+    assert_eq!(class_of("Kiev"), ["usual spelling"], "{classes:#?}");
+    assert_eq!(
+        class_of("Kyiv"),
+        ["transliteration or convention"],
+        "{classes:#?}"
+    );
+    // British and American spelling.
+    assert_eq!(class_of("Defence"), ["regional spelling"], "{classes:#?}");
+    // A form one outlet uses once beside the usual one: its own slip.
+    assert_eq!(
+        class_of("Peksov"),
+        ["one outlet's inconsistency"],
+        "{classes:#?}"
+    );
+    assert_eq!(class_of("Peskov"), ["usual spelling"], "{classes:#?}");
+}
+
+#[test]
+fn one_quote_in_two_wordings_is_one_quote_with_variants() {
+    let rows = story(&[
+        (
+            "A",
+            "The spokesman said: \"This is not within our capabilities as this type of information \
+             exchange occurs at a professional services level.\" He left.",
+        ),
+        (
+            "B",
+            "The spokesman said: \"This is not our area of expertise, as such information exchange \
+             usually takes place through the channels of special services.\" He left.",
+        ),
+        (
+            "C",
+            "The spokesman said nothing of it, and left the building at noon on Friday.",
+        ),
+    ]);
+    let quotes = of_kind(&rows, "quote");
+    assert_eq!(quotes.len(), 2, "{quotes:#?}");
+    assert_eq!(quotes[0].subject, quotes[1].subject, "{quotes:#?}");
+    assert!(
+        quotes[0]
+            .detail
+            .starts_with("carried by 2 of 3 sources (2 wordings): A, B"),
+        "{}",
+        quotes[0].detail
+    );
+    // Two different quotes of one speaker stay two.
+    let rows = story(&[
+        (
+            "A",
+            "The mayor said: \"We will rebuild the bridge before the winter comes to the valley.\"",
+        ),
+        (
+            "B",
+            "The mayor said: \"Our budget for schools will grow by a third over the next years.\"",
+        ),
+    ]);
+    let quotes = of_kind(&rows, "quote");
+    assert_eq!(quotes.len(), 2, "{quotes:#?}");
+    assert_ne!(quotes[0].subject, quotes[1].subject, "{quotes:#?}");
+}

@@ -355,6 +355,29 @@ pub const TITLE_ABBREVIATIONS: &[&str] = &[
 /// [`MONTHS`].
 pub const NUMBER_ABBREVIATIONS: &[&str] = &["no", "nos", "vol", "art", "para", "fig", "pp", "p"];
 
+/// The endings British and American English spell differently, as "British|American": a name
+/// that differs from another only by one of them is a regional spelling ("Defence",
+/// "Defense"). Letter patterns of the language's spelling, not words.
+pub const REGIONAL_ENDINGS: &[&str] = &[
+    "ce|se",
+    "ces|ses",
+    "our|or",
+    "ours|ors",
+    "ise|ize",
+    "ised|ized",
+    "ises|izes",
+    "ising|izing",
+    "isation|ization",
+    "isations|izations",
+    "yse|yze",
+    "re|er",
+    "res|ers",
+    "ogue|og",
+    "lled|led",
+    "lling|ling",
+    "ller|ler",
+];
+
 /// Every closed-class word list above, by name: what `tests/stories.rs` checks the story code's
 /// word lists against.
 pub const LISTS: &[(&str, &[&str])] = &[
