@@ -368,3 +368,35 @@ fn one_quote_in_two_wordings_is_one_quote_with_variants() {
     assert_eq!(quotes.len(), 2, "{quotes:#?}");
     assert_ne!(quotes[0].subject, quotes[1].subject, "{quotes:#?}");
 }
+
+#[test]
+fn one_amount_in_two_sources_is_one_fact_only_when_precise_or_said_alike() {
+    let agreed = |a: &str, b: &str| -> usize {
+        let rows = story(&[("A", a), ("B", b)]);
+        let figures = of_kind(&rows, "figure");
+        figures
+            .iter()
+            .filter(|f| {
+                figures
+                    .iter()
+                    .any(|g| g.source != f.source && g.subject == f.subject && g.value == f.value)
+            })
+            .count()
+    };
+    // A precise amount under two governing words is one fact.
+    assert_eq!(
+        agreed(
+            "The retailer reported $2.53 in per-share earnings for the quarter.",
+            "The chain earned $2.53 per diluted share as revenue rose.",
+        ),
+        2
+    );
+    // A round share under two governing words in unlike sentences is two.
+    assert_eq!(
+        agreed(
+            "Shares of a rival fell 1.8% on the day.",
+            "The company sees sales growth of 1.8% next year.",
+        ),
+        0
+    );
+}

@@ -599,6 +599,22 @@ fn shared(a: &HashSet<String>, b: &HashSet<String>, nouns: &[&str]) -> usize {
         .count()
 }
 
+/// Significant digits an amount in one unit needs to be one fact without like sentences.
+pub const PRECISE_DIGITS: usize = 3;
+
+/// The significant digits of a value's first number: 3 for "2.53", 1 for "8 billion", 2 for
+/// "1,200" (leading zeros and an integer's trailing zeros aside).
+fn significant_digits(canon: &str) -> usize {
+    let number = canon.split(' ').next().unwrap_or("");
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    let digits = digits.trim_start_matches('0');
+    if number.contains('.') {
+        digits.len()
+    } else {
+        digits.trim_end_matches('0').len()
+    }
+}
+
 /// Whether a figure's own sentence says what it is: a governing word, or a noun it counts that
 /// is a thing rather than a unit.
 fn own_words(f: &Figure) -> bool {
@@ -900,8 +916,12 @@ pub fn figure_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Differen
                     (Some(x), Some(y)) if x.key == y.key && measure(x) == 0 => {
                         !roles_differ || ea.fig.value.lo >= 100.0 || words() >= SHARED_WORDS
                     }
-                    // One unit ("$8 billion", "40%") says nothing of what is measured.
-                    (Some(x), Some(y)) if x.key == y.key => words() >= SHARED_WORDS,
+                    // One unit ("$8 billion", "40%") says nothing of what is measured; a
+                    // precise amount ("$2.53") is itself distinctive.
+                    (Some(x), Some(y)) if x.key == y.key => {
+                        significant_digits(&ea.fig.value.canon) >= PRECISE_DIGITS
+                            || words() >= SHARED_WORDS
+                    }
                     // Two nouns for one count: only a distinctive value in like sentences.
                     (Some(x), Some(y)) => {
                         measure(x) == measure(y)
