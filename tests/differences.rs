@@ -400,3 +400,24 @@ fn one_amount_in_two_sources_is_one_fact_only_when_precise_or_said_alike() {
         0
     );
 }
+
+#[test]
+fn two_common_words_capitalised_are_not_one_name() {
+    let rows = story(&[
+        (
+            "A",
+            "Police said the Officer fired once. The office was closed and an officer stayed.",
+        ),
+        (
+            "B",
+            "Police said the Office was closed. An officer stayed and the office stayed shut.",
+        ),
+    ]);
+    assert!(name_classes(&rows).is_empty(), "{:#?}", name_classes(&rows));
+    // A name is still a name beside a common word spelled like it.
+    let rows = story(&[
+        ("A", "Officials said Peskov spoke. Then Peskov left."),
+        ("B", "Officials said Peksov spoke. Then Peskov left."),
+    ]);
+    assert!(!name_classes(&rows).is_empty());
+}

@@ -401,6 +401,14 @@ fn name_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Difference>) {
             *uses.entry(n).or_default().entry(source).or_default() += 1;
         }
     }
+    // Words written in lower case somewhere in the story.
+    let lower_words: HashSet<&str> = by_source
+        .values()
+        .flatten()
+        .flat_map(|s| words_of(s))
+        .map(strip)
+        .filter(|w| w.starts_with(|c: char| c.is_lowercase()))
+        .collect();
     // Two first names that are always followed by different surnames name different people
     // ("Vladimir Putin", "Volodymyr Zelenskyy").
     let same_person = |a: &str, b: &str| match (followers.get(a), followers.get(b)) {
@@ -430,7 +438,13 @@ fn name_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Difference>) {
             if first[i] != first[j] || keys[i].chars.abs_diff(keys[j].chars) > 2 {
                 continue;
             }
-            if same_key(&keys[i], &keys[j]) && same_person(spellings[i], spellings[j]) {
+            // Two words the story also writes in lower case are two common words capitalised
+            // ("Officer" and "Office", "Fire" and "Five"), not two spellings of one name.
+            let common = |n: &str| lower_words.contains(n.to_lowercase().as_str());
+            if same_key(&keys[i], &keys[j])
+                && same_person(spellings[i], spellings[j])
+                && !(common(spellings[i]) && common(spellings[j]))
+            {
                 let (a, b) = (find(&mut parent, i), find(&mut parent, j));
                 parent[a] = b;
             }
