@@ -421,3 +421,50 @@ fn two_common_words_capitalised_are_not_one_name() {
     ]);
     assert!(!name_classes(&rows).is_empty());
 }
+
+#[test]
+fn one_quote_in_two_sources_word_for_word_is_one_wording() {
+    let quote = "\"We have events tonight and all of those are taking place as planned.\"";
+    let rows = story(&[
+        ("A", &format!("The mayor said: {quote} She left.")),
+        ("B", &format!("The mayor told reporters: {quote} She left.")),
+        (
+            "C",
+            "The mayor spoke to reporters on Friday and left the hall at noon.",
+        ),
+    ]);
+    let quotes = of_kind(&rows, "quote");
+    assert_eq!(quotes.len(), 2, "{quotes:#?}");
+    assert_eq!(
+        quotes[0].detail, "carried by 2 of 3 sources: A, B",
+        "{quotes:#?}"
+    );
+}
+
+#[test]
+fn a_quote_reworded_joins_but_two_quotes_sharing_some_words_do_not() {
+    let two = |a: &str, b: &str| {
+        let rows = story(&[
+            ("A", &format!("A witness said: \"{a}\" Then he left.")),
+            ("B", &format!("A witness said: \"{b}\" Then he left.")),
+            (
+                "C",
+                "A witness spoke to reporters on Friday and left the hall at noon.",
+            ),
+        ]);
+        let q = of_kind(&rows, "quote");
+        assert_eq!(q.len(), 2, "{q:#?}");
+        q[0].subject == q[1].subject
+    };
+    // The same words, trimmed and reordered: 4 of the shorter's 5 content words.
+    assert!(two(
+        "I just killed someone. Give me your keys. This is my last day.",
+        "I don't want to hurt you. I just killed somebody. Today's my last day. Give me your keys,",
+    ));
+    // Two statements of one scene sharing 4 of the shorter's 7 content words.
+    assert!(!two(
+        "The city needs to stop the violence. It's hurting our families, our people here.",
+        "We are going to be very aggressive. There were hundreds of people out there today, \
+         families and children, so somebody in the city knows who did this violence.",
+    ));
+}

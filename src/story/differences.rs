@@ -676,7 +676,7 @@ pub const REWORDED_WORDS: usize = 4;
 /// Content words two wordings that open with the same two words share at least.
 pub const REWORDED_OPENING: usize = 3;
 /// Share of the shorter wording's content words the other has, at least.
-pub const REWORDED_SHARE: f64 = 0.5;
+pub const REWORDED_SHARE: f64 = 0.65;
 
 fn quote_words(q: &str) -> HashSet<String> {
     words_of(q)
@@ -786,8 +786,21 @@ fn quote_and_unique_rows(
             .take(6)
             .collect::<Vec<_>>()
             .join(" ");
-        let wordings = if ids.len() > 1 {
-            format!(" ({} wordings)", ids.len())
+        // Wordings: the quotes of the group no other source carries word for word.
+        let mut same: Vec<usize> = (0..ids.len()).collect();
+        for (x, &i) in ids.iter().enumerate() {
+            for (y, &j) in ids.iter().enumerate().skip(x + 1) {
+                if quotes[i].carriers.contains(quotes[j].source)
+                    || quotes[j].carriers.contains(quotes[i].source)
+                {
+                    let (a, b) = (root(&mut same, x), root(&mut same, y));
+                    same[a.max(b)] = a.min(b);
+                }
+            }
+        }
+        let n_wordings = (0..ids.len()).filter(|&x| root(&mut same, x) == x).count();
+        let wordings = if n_wordings > 1 {
+            format!(" ({n_wordings} wordings)")
         } else {
             String::new()
         };
