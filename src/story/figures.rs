@@ -23,9 +23,9 @@
 //!    ("the lives of 144", "killed at least 114", "murder more than 130"). A number that names a
 //!    thing ("the 5000 block") is not merged this way, nor is a duration.
 //!
-//! A figure takes the noun or role of its fact only when its own sentence gives it one of the
-//! two (a governing word, or a noun that is a thing rather than a unit): a bare "24" or "$8
-//! billion" gets no category from another source's sentence.
+//! A figure's governing word is always one of its own sentence; it takes the noun of its fact
+//! only when it has a governing word: a bare "24" or "$8 billion" gets no category from another
+//! source's sentence.
 //!
 //! A group is a **conflict** when it has a governing word, two or more sources give it a value,
 //! each one value, and two of those values cannot both be true: a range allows the values inside
@@ -615,12 +615,6 @@ fn significant_digits(canon: &str) -> usize {
     }
 }
 
-/// Whether a figure's own sentence says what it is: a governing word, or a noun it counts that
-/// is a thing rather than a unit.
-fn own_words(f: &Figure) -> bool {
-    f.role.is_some() || f.noun.as_ref().is_some_and(|w| measure(w) == 0)
-}
-
 /// The key of what kind of thing a noun measures: time, money, percentages or things.
 fn measure(noun: &Word) -> u8 {
     match noun.key.as_str() {
@@ -977,15 +971,14 @@ pub fn figure_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Differen
     let mut group_of: Vec<(usize, usize)> = Vec::with_capacity(n);
     for i in 0..n {
         let f = facts.find(i);
-        // A figure takes its fact's noun or role only when its own words say something of it:
-        // a governing word or a counted noun. A bare "24" or "$8 billion" is no category.
-        let inherit = own_words(&entries[i].fig);
+        // A figure's governing word is its own sentence's; it takes its fact's noun only when
+        // it has one ("injured nearly 200" counts the people of "200 people were injured"). A
+        // bare "24" or "$8 billion" gets no category from another sentence.
+        let inherit = role_of[i].is_some();
         let noun = noun_of[i]
             .or_else(|| inherit.then(|| fact_noun.get(&f).copied()).flatten())
             .map_or(NONE, |x| nouns.find(x));
-        let role = role_of[i]
-            .or_else(|| inherit.then(|| fact_role.get(&f).copied()).flatten())
-            .map_or(NONE, |x| roles.find(x));
+        let role = role_of[i].map_or(NONE, |x| roles.find(x));
         group_of.push((noun, role));
     }
     let mut keys: Vec<(usize, usize)> = Vec::new();
