@@ -1,7 +1,9 @@
 //! Quality measurement: a predicted partition of articles against a labelled one.
 //!
 //! In: two labellings of the same items (gold and predicted). Out: pairwise precision, recall
-//! and F1 (over pairs of items placed together) and the adjusted Rand index. Used by
+//! and F1 (over pairs of items placed together), the adjusted Rand index, B-cubed precision,
+//! recall and F1 (per item, so a large group does not outweigh many small ones), and the sizes of
+//! the largest predicted groups. Used by
 //! `newsdedup eval`, which ingests a labelled JSON Lines corpus and scores clusters and stories.
 
 use serde::Serialize;
@@ -9,7 +11,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 
 /// Scores of one partition against the gold one.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct PairScores {
     /// Items in the gold labelling: the denominator of everything below.
     pub items: usize,
@@ -32,7 +34,19 @@ pub struct PairScores {
     /// them is, `None` when neither is.
     pub f1: Option<f64>,
     pub adjusted_rand_index: f64,
+    /// B-cubed: the mean over items of the share of the item's predicted group that shares its
+    /// gold label (precision), and of its gold group that shares its predicted group (recall);
+    /// `None` when there are no items.
+    pub bcubed_precision: Option<f64>,
+    pub bcubed_recall: Option<f64>,
+    pub bcubed_f1: Option<f64>,
+    /// Sizes of the largest predicted groups of gold items, largest first (at most
+    /// [`LARGEST_GROUPS`]): a chain that grows one group without bound shows here first.
+    pub largest_groups: Vec<u64>,
 }
+
+/// Predicted group sizes reported in [`PairScores::largest_groups`].
+pub const LARGEST_GROUPS: usize = 5;
 
 fn pairs(n: u64) -> u64 {
     n * n.saturating_sub(1) / 2
@@ -79,6 +93,35 @@ pub fn score<I: Eq + Hash, G: Eq + Hash, P: Eq + Hash>(
     } else {
         (true_pairs as f64 - expected) / (max - expected)
     };
+    // B-cubed from the contingency table: the c items of a cell each see c of their predicted
+    // group's and c of their gold group's members with both labels. A missing item is a
+    // singleton: precision 1, recall 1 / its gold group's size.
+    let mut bp = 0.0;
+    let mut br = 0.0;
+    for (&(g, p), &c) in &contingency {
+        let c = c as f64;
+        bp += c * c / pred_sizes[&p] as f64;
+        br += c * c / gold_sizes[g] as f64;
+    }
+    for (item, g) in gold {
+        if !predicted.contains_key(item) {
+            bp += 1.0;
+            br += 1.0 / gold_sizes[g] as f64;
+        }
+    }
+    let mean = |sum: f64| (n > 0).then(|| sum / n as f64);
+    let (bcubed_precision, bcubed_recall) = (mean(bp), mean(br));
+    let bcubed_f1 = bcubed_precision.zip(bcubed_recall).map(|(p, r)| {
+        if p + r > 0.0 {
+            2.0 * p * r / (p + r)
+        } else {
+            0.0
+        }
+    });
+    let mut largest_groups: Vec<u64> = pred_sizes.values().copied().collect();
+    largest_groups.extend(std::iter::repeat_n(1, n as usize - scored));
+    largest_groups.sort_unstable_by(|a, b| b.cmp(a));
+    largest_groups.truncate(LARGEST_GROUPS);
     PairScores {
         items: n as usize,
         scored,
@@ -90,6 +133,10 @@ pub fn score<I: Eq + Hash, G: Eq + Hash, P: Eq + Hash>(
         recall,
         f1,
         adjusted_rand_index,
+        bcubed_precision,
+        bcubed_recall,
+        bcubed_f1,
+        largest_groups,
     }
 }
 
@@ -123,6 +170,14 @@ mod tests {
         assert!((s.f1.unwrap() - 0.5).abs() < 1e-12);
         // ARI by hand: index 2, expected 4*4/10 = 1.6, max 4 → (2-1.6)/(4-1.6)
         assert!((s.adjusted_rand_index - 0.4 / 2.4).abs() < 1e-12);
+        // B-cubed by hand. Precision: items 1, 2 see 2/2; item 3 sees 1/3; items 4, 5 see 2/3.
+        // Recall: items 1, 2 see 2/3; item 3 sees 1/3; items 4, 5 see 2/2.
+        let bp = (1.0 + 1.0 + 1.0 / 3.0 + 2.0 / 3.0 + 2.0 / 3.0) / 5.0;
+        let br = (2.0 / 3.0 + 2.0 / 3.0 + 1.0 / 3.0 + 1.0 + 1.0) / 5.0;
+        assert!((s.bcubed_precision.unwrap() - bp).abs() < 1e-12);
+        assert!((s.bcubed_recall.unwrap() - br).abs() < 1e-12);
+        assert!((s.bcubed_f1.unwrap() - 2.0 * bp * br / (bp + br)).abs() < 1e-12);
+        assert_eq!(s.largest_groups, vec![3, 2]);
     }
 
     #[test]
@@ -133,6 +188,12 @@ mod tests {
         let s = score(&g, &p);
         assert_eq!((s.items, s.scored, s.missing), (3, 2, 1));
         assert_eq!((s.true_pairs, s.gold_pairs, s.predicted_pairs), (1, 3, 1));
+        // Item 3 alone: B-cubed precision 1, recall 1/3; items 1, 2: precision 1, recall 2/3.
+        assert_eq!(s.bcubed_precision, Some(1.0));
+        assert!(
+            (s.bcubed_recall.unwrap() - (2.0 / 3.0 + 2.0 / 3.0 + 1.0 / 3.0) / 3.0).abs() < 1e-12
+        );
+        assert_eq!(s.largest_groups, vec![2, 1]);
     }
 
     #[test]
@@ -150,6 +211,15 @@ mod tests {
         let s = score(&g, &g);
         assert_eq!((s.gold_pairs, s.predicted_pairs), (0, 0));
         assert_eq!((s.precision, s.recall, s.f1), (None, None, None));
+        // Per item, everything apart agrees with everything apart.
+        assert_eq!(
+            (s.bcubed_precision, s.bcubed_recall),
+            (Some(1.0), Some(1.0))
+        );
+        let empty: HashMap<u32, u32> = HashMap::new();
+        let s = score(&empty, &empty);
+        assert_eq!((s.bcubed_precision, s.bcubed_f1), (None, None));
+        assert!(s.largest_groups.is_empty());
         // Pairs predicted where the gold has none: precision 0, recall undefined, F1 0.
         let p = map(&[(1, 9), (2, 9), (3, 9)]);
         let s = score(&g, &p);

@@ -90,6 +90,30 @@ pub struct MergeReport {
     pub by_article: ArticleId,
 }
 
+/// A line learned as boilerplate or furniture after a cluster was built on it.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct LearnedLineReport {
+    pub line: String,
+    /// "boilerplate" (of the members' source) or "furniture" (across sources).
+    pub learned_as: String,
+}
+
+/// A group of members split off a cluster (`cluster_splits`): once lines they were matched on
+/// were learned, they no longer matched the rest.
+#[derive(Debug, Clone, Serialize)]
+pub struct SplitReport {
+    pub from_cluster: ClusterId,
+    /// The new cluster the articles went to.
+    pub into_cluster: ClusterId,
+    pub split_at: String,
+    /// The article whose arrival made the lines learned.
+    pub by_article: ArticleId,
+    pub articles: Vec<ArticleId>,
+    /// True when the articles were left with too little text of their own (unreported).
+    pub unreported: bool,
+    pub learned_lines: Vec<LearnedLineReport>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ClusterReport {
     pub cluster_id: ClusterId,
@@ -107,6 +131,12 @@ pub struct ClusterReport {
     /// Clusters merged into this one.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub merges: Vec<MergeReport>,
+    /// Groups split off this cluster, and where they went.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub splits: Vec<SplitReport>,
+    /// The split that made this cluster, when a split did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub split_from: Option<SplitReport>,
     pub members: Vec<MemberReport>,
 }
 
@@ -206,6 +236,41 @@ async fn merges(pool: &SqlitePool, id: ClusterId) -> Result<Vec<MergeReport>> {
             Ok(MergeReport {
                 cluster_id: ClusterId(r.id()),
                 by_article: ArticleId(r.get(1)?),
+            })
+        })
+        .collect()
+}
+
+/// The splits recorded off cluster `from` (or the one that made cluster `into`).
+async fn splits(
+    pool: &SqlitePool,
+    from: Option<ClusterId>,
+    into: Option<ClusterId>,
+) -> Result<Vec<SplitReport>> {
+    let rows = sqlx::query(
+        "SELECT into_cluster, from_cluster, split_at, by_article, articles, unreported, learned_lines
+         FROM cluster_splits WHERE from_cluster = ?1 OR into_cluster = ?2 ORDER BY into_cluster",
+    )
+    .bind(from.map(|c| c.0))
+    .bind(into.map(|c| c.0))
+    .fetch_all(pool)
+    .await
+    .ctx("reading cluster splits")?;
+    rows.iter()
+        .map(|r| {
+            let r = RowAt::new(r, "cluster_splits", 0)?;
+            // Written by the pipeline as JSON; a hand-edited value reads as empty.
+            let articles: Vec<i64> = serde_json::from_str(&r.text(4)?).unwrap_or_default();
+            let learned_lines: Vec<LearnedLineReport> =
+                serde_json::from_str(&r.text(6)?).unwrap_or_default();
+            Ok(SplitReport {
+                into_cluster: ClusterId(r.id()),
+                from_cluster: ClusterId(r.get(1)?),
+                split_at: r.text(2)?,
+                by_article: ArticleId(r.get(3)?),
+                articles: articles.into_iter().map(ArticleId).collect(),
+                unreported: r.get::<i64>(5)? != 0,
+                learned_lines,
             })
         })
         .collect()
@@ -325,6 +390,8 @@ pub async fn cluster_with(
         min_sketch: params.min_sketch,
         bridge_containment: params.bridge_containment,
         merges: merges(pool, resolved).await?,
+        splits: splits(pool, Some(resolved), None).await?,
+        split_from: splits(pool, None, Some(resolved)).await?.pop(),
         members: reports,
     })
 }

@@ -222,6 +222,37 @@ pub async fn show(args: ClusterArgs, config: Config) -> Result<ExitCode> {
             g.cluster_id, g.by_article
         );
     }
+    let lines = |g: &report::SplitReport| {
+        g.learned_lines
+            .iter()
+            .map(|l| format!("\"{}\" ({})", shorten(&l.line, 60), l.learned_as))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if let Some(g) = &r.split_from {
+        println!(
+            "  split off cluster {} when article {} arrived and these lines were learned: {}",
+            g.from_cluster,
+            g.by_article,
+            lines(g)
+        );
+    }
+    for g in &r.splits {
+        let ids: Vec<String> = g.articles.iter().map(ToString::to_string).collect();
+        println!(
+            "  article{} {} split off into cluster {}{} when article {} arrived and these lines were learned: {}",
+            if ids.len() == 1 { "" } else { "s" },
+            ids.join(", "),
+            g.into_cluster,
+            if g.unreported {
+                " (too little text of its own left)"
+            } else {
+                ""
+            },
+            g.by_article,
+            lines(g)
+        );
+    }
     for m in r.members.iter().filter(|m| !m.canonical) {
         println!(
             "\narticle {} ({}) against the canonical {}:",

@@ -237,6 +237,15 @@ fn print_scores(what: &str, s: &PairScores) {
         s.scored,
         s.items
     );
+    let largest: Vec<String> = s.largest_groups.iter().map(u64::to_string).collect();
+    println!(
+        "{:8} B-cubed precision {}  recall {}  F1 {}  largest predicted groups {}",
+        "",
+        rate(s.bcubed_precision),
+        rate(s.bcubed_recall),
+        rate(s.bcubed_f1),
+        largest.join(", ")
+    );
 }
 
 pub async fn run(args: EvalArgs, config: Config, db_given: bool) -> Result<ExitCode> {

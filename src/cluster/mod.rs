@@ -14,9 +14,11 @@
 mod anchors;
 mod screen;
 mod simindex;
+mod split;
 
 pub use anchors::{AnchorHasher, AnchorIndex, MAX_POSTINGS};
 pub use simindex::SimhashIndex;
+pub use split::Placement;
 
 use crate::dense::{DenseMap, Groups, Words, WordsAt};
 use crate::document::{ArticleId, ClusterId};

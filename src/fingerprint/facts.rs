@@ -21,7 +21,7 @@
 use xxhash_rust::xxh3::xxh3_64;
 
 /// Lines kept per article (the first ones, the headline included).
-const MAX_LINES: usize = 32;
+pub const MAX_LINES: usize = 32;
 /// Facts kept per article.
 const MAX_FACTS: usize = 128;
 /// A line needs this many words that are not facts for its skeleton to say anything.
@@ -36,48 +36,104 @@ pub struct FactLine {
     pub facts: Vec<u32>,
 }
 
-/// The hash of a fact: case-folded, digit group separators removed ("16,000" = "16000").
-fn fact_hash(word: &str) -> u32 {
-    let folded: String = word
-        .chars()
-        .filter(|&c| c != ',')
-        .flat_map(char::to_lowercase)
-        .collect();
-    xxh3_64(folded.as_bytes()) as u32
+/// Whether a word, as written, closes a sentence (or opens a quotation, after which a capital
+/// may be any word).
+fn ends_sentence(raw: &[u8]) -> bool {
+    matches!(raw.last(), Some(b'.' | b'!' | b'?' | b':' | b'"')) || raw.first() == Some(&b'"')
+}
+
+/// A byte that may start or be part of a fact: a digit, a capital, or any byte of a non-ASCII
+/// character (decoded only then).
+#[inline]
+fn may_be_fact(b: u8) -> bool {
+    b.is_ascii_digit() || b.is_ascii_uppercase() || b >= 0x80
+}
+
+/// Whether the word starting at `word_start` opens a sentence: no word before it, or the one
+/// before ends one.
+fn opens_sentence(line: &[u8], word_start: usize) -> bool {
+    let before = &line[..word_start];
+    match before.iter().rposition(|b| !b.is_ascii_whitespace()) {
+        None => true,
+        Some(e) => {
+            let s = before[..e]
+                .iter()
+                .rposition(u8::is_ascii_whitespace)
+                .map_or(0, |s| s + 1);
+            ends_sentence(&before[s..=e])
+        }
+    }
+}
+
+/// A word without the punctuation around it.
+fn word_of(raw: &str) -> &str {
+    raw.trim_matches(|c: char| !c.is_alphanumeric())
 }
 
 /// The facts of one clean line, or `None` when it has none, or too few other words for its
 /// skeleton to match only its own kind of line.
+///
+/// The skeleton is the line's bytes with each fact replaced by one mask byte, hashed once. The
+/// line is scanned for the bytes a fact needs (a digit, a capital, a non-ASCII character) and
+/// only the words holding one are looked at, so a line costs little more than a copy.
 pub fn fact_line(text: &str, is_function_word: impl Fn(&str) -> bool) -> Option<FactLine> {
-    let mut skeleton = Vec::with_capacity(text.len());
-    let mut facts = Vec::new();
-    let mut plain_words = 0;
-    let mut lower = String::new();
-    let mut sentence_start = true;
-    for raw in text.split_whitespace() {
-        let word = raw.trim_matches(|c: char| !c.is_alphanumeric());
-        let opens = std::mem::replace(
-            &mut sentence_start,
-            raw.ends_with(['.', '!', '?', ':', '"']) || raw.starts_with('"'),
-        );
+    let line = text.as_bytes();
+    let mut skeleton: Vec<u8> = Vec::new();
+    let mut facts: Vec<u32> = Vec::new();
+    let mut folded = String::new();
+    let mut copied = 0;
+    let mut at = 0;
+    while let Some(off) = line[at..].iter().position(|&b| may_be_fact(b)) {
+        let hit = at + off;
+        let start = line[..hit]
+            .iter()
+            .rposition(u8::is_ascii_whitespace)
+            .map_or(0, |s| s + 1);
+        let end = line[hit..]
+            .iter()
+            .position(u8::is_ascii_whitespace)
+            .map_or(line.len(), |e| hit + e);
+        at = end;
+        let raw = &text[start..end];
+        let word = word_of(raw);
         let Some(first) = word.chars().next() else {
             continue;
         };
-        lower.clear();
-        lower.extend(word.chars().flat_map(char::to_lowercase));
-        // A capitalised word opening a sentence may be any word: it is wording.
-        let is_fact = word.chars().any(|c| c.is_ascii_digit())
-            || (first.is_uppercase() && !opens && !is_function_word(&lower));
-        if is_fact {
-            facts.push(fact_hash(word));
-            skeleton.push(1u8);
+        folded.clear();
+        if word.is_ascii() {
+            folded.push_str(word);
+            folded.make_ascii_lowercase();
         } else {
-            plain_words += 1;
-            skeleton.extend_from_slice(lower.as_bytes());
-            skeleton.push(b' ');
+            folded.extend(word.chars().flat_map(char::to_lowercase));
         }
+        // A capitalised word opening a sentence may be any word: it is wording.
+        let is_fact = word.bytes().any(|b| b.is_ascii_digit())
+            || (first.is_uppercase() && !is_function_word(&folded) && !opens_sentence(line, start));
+        if !is_fact {
+            continue;
+        }
+        // Case-folded, digit group separators left out ("16,000" = "16000").
+        folded.retain(|c| c != ',');
+        facts.push(xxh3_64(folded.as_bytes()) as u32);
+        let w0 = start + (raw.len() - raw.trim_start_matches(|c: char| !c.is_alphanumeric()).len());
+        if skeleton.capacity() == 0 {
+            skeleton.reserve(line.len());
+        }
+        skeleton.extend_from_slice(&line[copied..w0]);
+        skeleton.push(1);
+        copied = w0 + word.len();
     }
-    (!facts.is_empty() && plain_words >= MIN_SKELETON_WORDS).then(|| FactLine {
+    if facts.is_empty() {
+        return None;
+    }
+    skeleton.extend_from_slice(&line[copied..]);
+    // Words: runs of bytes between ASCII spaces that hold a letter or digit (or any non-ASCII
+    // character), counted without decoding.
+    let words = line
+        .split(u8::is_ascii_whitespace)
+        .filter(|w| w.iter().any(|&b| b.is_ascii_alphanumeric() || b >= 0x80))
+        .count();
+    (words.saturating_sub(facts.len()) >= MIN_SKELETON_WORDS).then(|| FactLine {
         skeleton: xxh3_64(&skeleton) as u32,
         facts,
     })
@@ -190,6 +246,11 @@ impl<'a> FactsView<'a> {
     /// Facts packed as [`Facts::words`] gives them.
     pub fn new(words: &'a [u32]) -> FactsView<'a> {
         FactsView(words)
+    }
+
+    /// The packed words.
+    pub fn words(&self) -> &'a [u32] {
+        self.0
     }
 
     fn valid(&self) -> bool {
@@ -331,7 +392,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(l.facts.len(), 4, "Tuesday, Acme, 16,000, Ohio");
-        assert_eq!(l.facts[2], fact_hash("16000"));
+        assert_eq!(l.facts[2], xxh3_64(b"16000") as u32);
         let other = fact_line(
             "Last year the company said on Friday that Beta sold 9 units in Texas.",
             function_word,
@@ -340,6 +401,22 @@ mod tests {
         assert_eq!(l.skeleton, other.skeleton);
         assert!(fact_line("no facts in this line at all", function_word).is_none());
         assert!(fact_line("Acme 16 Ohio", function_word).is_none());
+        assert_eq!(word_of("(“Acme’s”),"), "Acme’s");
+        assert_eq!(word_of("--"), "");
+        // Sentences: a capital after one ends, or in the first word, is wording.
+        let l = fact_line(
+            "Rain fell. Acme said: Rain fell on Ohio today again",
+            function_word,
+        );
+        assert_eq!(l.map(|l| l.facts.len()), Some(1), "Ohio");
+        // Non-ASCII words are read as characters: a capital beyond ASCII is a name.
+        let l = fact_line(
+            "the firm sold units in Łódź and in Kraków last week",
+            function_word,
+        );
+        assert_eq!(l.map(|l| l.facts.len()), Some(2), "Łódź, Kraków");
+        assert!(fact_line("the firm sold units in łódź and in kraków", function_word).is_none());
+        assert_eq!(word_of("«Крокус»,"), "Крокус");
     }
 
     #[test]

@@ -122,16 +122,32 @@ impl LearnedFurniture {
         })
     }
 
-    /// Counts one article's tracked lines (each line once per article).
-    pub fn record(&mut self, source: SourceId, cluster: ClusterId, line_hashes: &[u64]) {
+    /// Counts one article's tracked lines (each line once per article), and returns those that
+    /// became furniture with it: articles clustered before were fingerprinted with them (see
+    /// `pipeline::split`).
+    pub fn record(
+        &mut self,
+        source: SourceId,
+        cluster: ClusterId,
+        line_hashes: &[u64],
+    ) -> Vec<u64> {
         let c = carrier(source, cluster);
+        let mut learned = Vec::new();
+        let furniture = |list: &[u64]| {
+            let (sources, clusters) = spread(list);
+            sources >= MIN_SPREAD && clusters >= MIN_SPREAD
+        };
         for &h in line_hashes {
             if let Some(list) = self.more.get_mut(&h) {
                 if list.len() < 2 * MIN_SPREAD - 1
                     && (list.iter().all(|&o| source_of(o) != source_of(c))
                         || list.iter().all(|&o| cluster_of(o) != cluster_of(c)))
                 {
+                    let was = furniture(list);
                     list.push(c);
+                    if !was && furniture(list) {
+                        learned.push(h);
+                    }
                 }
                 continue;
             }
@@ -141,6 +157,7 @@ impl LearnedFurniture {
                 self.more.insert(h, vec![o, c]);
             }
         }
+        learned
     }
 }
 
@@ -153,8 +170,14 @@ mod tests {
         let mut f = LearnedFurniture::default();
         for i in 1..=MIN_SPREAD as i64 {
             assert!(!f.is_furniture(7));
-            f.record(SourceId(i), ClusterId(100 + i), &[7, 1000 + i as u64]);
+            let learned = f.record(SourceId(i), ClusterId(100 + i), &[7, 1000 + i as u64]);
+            // Learned with the article that spread it over enough sources and clusters.
+            assert_eq!(learned.is_empty(), i < MIN_SPREAD as i64, "{i}");
         }
+        assert!(
+            f.record(SourceId(9), ClusterId(9), &[7]).is_empty(),
+            "learned once"
+        );
         assert!(f.is_furniture(7));
         assert!(!f.is_furniture(1001));
     }

@@ -42,14 +42,20 @@ impl LearnedBoilerplate {
         self.min_articles > 0 && self.counts.get(key(source, key_hash)) > 0
     }
 
-    /// Counts one article's tracked lines (each line once per article).
-    pub fn record(&mut self, source: SourceId, line_hashes: &[u64]) {
+    /// Counts one article's tracked lines (each line once per article), and returns those that
+    /// became the source's boilerplate with it (their `min_articles`th article): articles of the
+    /// source clustered before them were fingerprinted with them (see `pipeline::split`).
+    pub fn record(&mut self, source: SourceId, line_hashes: &[u64]) -> Vec<u64> {
+        let mut learned = Vec::new();
         if self.min_articles == 0 {
-            return;
+            return learned;
         }
         for &h in line_hashes {
-            self.counts.increment(key(source, h));
+            if u32::from(self.counts.increment(key(source, h))) == self.min_articles {
+                learned.push(h);
+            }
         }
+        learned
     }
 }
 
@@ -117,7 +123,8 @@ impl LineCounts {
         (self.entries[self.find(Self::tag(key))] & COUNT_MASK) as u8
     }
 
-    fn increment(&mut self, key: u64) {
+    /// Adds one to the key's count and returns the new count (saturated).
+    fn increment(&mut self, key: u64) -> u8 {
         if 4 * (self.len + 1) > 3 * self.entries.len() {
             self.grow();
         }
@@ -130,6 +137,10 @@ impl LineCounts {
         }
         if *e & COUNT_MASK < COUNT_MASK {
             *e += 1;
+            (*e & COUNT_MASK) as u8
+        } else {
+            // Saturated: reported as one past any `min_articles`, so it crosses nothing again.
+            0
         }
     }
 
@@ -151,11 +162,16 @@ mod tests {
     fn a_line_becomes_boilerplate_after_enough_articles_of_one_source() {
         let mut l = LearnedBoilerplate::new(3, 40);
         let (a, b) = (SourceId(1), SourceId(2));
-        l.record(a, &[7, 8]);
-        l.record(a, &[7]);
+        assert!(l.record(a, &[7, 8]).is_empty());
+        assert!(l.record(a, &[7]).is_empty());
         assert!(!l.is_boilerplate(a, 7));
-        l.record(a, &[7]);
+        assert_eq!(
+            l.record(a, &[7, 8]),
+            vec![7],
+            "learned with its third article"
+        );
         assert!(l.is_boilerplate(a, 7));
+        assert!(l.record(a, &[7]).is_empty(), "learned once");
         assert!(!l.is_boilerplate(a, 8));
         assert!(!l.is_boilerplate(b, 7), "learned per source");
         assert!(!LearnedBoilerplate::new(0, 40).tracks(1));

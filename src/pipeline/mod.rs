@@ -14,6 +14,7 @@
 //! store by [`Pipeline::open`]; if a flush fails the pipeline must be dropped and reopened.
 
 mod files;
+mod split;
 mod writer;
 pub use files::ingest_paths;
 
@@ -110,15 +111,7 @@ impl Draft {
         } = *parts;
         let kept: Vec<_> = kept_at.iter().map(|&i| &text.paragraphs[i]).collect();
         let mut fingerprint = fingerprint(kept.iter().map(|para| para.tokens.as_slice()));
-        // Not the title's facts: outlets append their own name to a headline ("… - City Beacon"),
-        // which would read as a substitution.
-        fingerprint.facts = Facts::build(
-            kept_at
-                .iter()
-                .filter_map(|&i| parts.paragraph_facts[i].as_ref()),
-            parts.headline_words,
-            headline_support(parts, &kept_at),
-        );
+
         let mut clean_text = String::with_capacity(kept.iter().map(|p| p.text.len() + 1).sum());
         for para in &kept {
             if !clean_text.is_empty() {
@@ -131,6 +124,15 @@ impl Draft {
             std::iter::once(title_features)
                 .chain(kept_at.iter().map(|&i| paragraph_features.paragraph(i))),
         );
+        // Not the title's facts: outlets append their own name to a headline ("… - City Beacon"),
+        // which would read as a substitution.
+        fingerprint.facts = Facts::build(
+            kept_at
+                .iter()
+                .filter_map(|&i| parts.paragraph_facts[i].as_ref()),
+            parts.headline_words,
+            headline_support(parts.headline_words, title_features, &story_features),
+        );
         Draft {
             kept_at,
             fingerprint,
@@ -141,22 +143,33 @@ impl Draft {
     }
 }
 
-/// How many of the headline's content words the paragraphs at `kept_at` hold.
-fn headline_support(parts: &Parts<'_>, kept_at: &[usize]) -> HeadlineSupport {
-    let words = parts.headline_words;
-    let mut found = vec![false; words.len()];
-    if !words.is_empty() {
-        for &i in kept_at {
-            for o in parts.paragraph_features.paragraph(i) {
-                if let Ok(at) = words.binary_search(&o.id()) {
-                    found[at] = true;
-                }
-            }
-        }
-    }
+/// How many of the headline's content words (`words`, sorted) the kept text holds, read from
+/// the draft's features, which count the title's words twice over what the text adds.
+fn headline_support(
+    words: &[u32],
+    title: &[Occurrence],
+    features: &StoryFeatures,
+) -> HeadlineSupport {
+    let count = |id: u32| -> u32 {
+        features
+            .features
+            .binary_search_by(|f| f.0.cmp(&id))
+            .map_or(0, |at| features.features[at].2)
+    };
+    let found = words
+        .iter()
+        .filter(|&&id| {
+            let in_title: u32 = title
+                .iter()
+                .filter(|o| o.id() == id)
+                .map(|o| o.weight())
+                .sum();
+            count(id) > in_title
+        })
+        .count();
     HeadlineSupport {
         words: words.len(),
-        found: found.iter().filter(|&&f| f).count(),
+        found,
     }
 }
 
@@ -185,6 +198,10 @@ fn kept_paragraphs(
 /// across sources, and the short lines its source printed in an earlier article are removed. An article with fewer is stored and searchable, in a
 /// cluster and story of its own that nothing joins (`article_versions.reported` = 0).
 pub const MIN_OWN_WORDS: usize = 8;
+
+/// Paragraphs read for their facts: the first ones (boilerplate included) of a text, which
+/// hold the [`facts::MAX_LINES`] lines with facts an article keeps in nearly every text.
+const FACT_PARAGRAPHS: usize = 48;
 
 /// When the rest of an article's text (without the lines its source printed before) matches
 /// nothing, the article is still matched on all of it if it holds at least this share of an
@@ -302,8 +319,14 @@ pub fn prepare_with(
         text.paragraphs.iter().map(|p| p.text.as_str()),
     );
     let fact_line = |line: &str| facts::fact_line(line, is_function_word);
-    let paragraph_facts: Vec<Option<FactLine>> =
-        text.paragraphs.iter().map(|p| fact_line(&p.text)).collect();
+    // Facts of the first paragraphs only: an article keeps the first lines with facts
+    // (`fingerprint::facts`), and a long text's tail costs time and tells nothing more.
+    let paragraph_facts: Vec<Option<FactLine>> = text
+        .paragraphs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i < FACT_PARAGRAPHS).then(|| fact_line(&p.text)).flatten())
+        .collect();
     let mut headline_words: Vec<u32> = title_features
         .iter()
         .filter(|o| !matches!(o.kind(), Kind::Name))
@@ -419,6 +442,8 @@ pub struct Pipeline {
     story_clusters: Groups<StoryId, ClusterId>,
     learned: LearnedBoilerplate,
     furniture: LearnedFurniture,
+    /// Clusters to re-check when lines their members carry are learned (see [`split`]).
+    splits: split::SplitWatch,
     known: HashMap<u64, Known>,
     /// Content hashes of articles' older versions, by identity hash (few articles have any).
     older: HashMap<u64, Vec<u64>>,
@@ -460,11 +485,27 @@ impl Pipeline {
         for (c, s) in cluster_story.iter() {
             story_clusters.push(s, c);
         }
+        // Furniture counts an article in the cluster it arrived in, before any split moved it.
+        let split_origins: HashMap<ArticleId, ClusterId> =
+            store.split_origins().await?.into_iter().collect();
+        let mut splits = split::SplitWatch::default();
         let left_out = store
             .for_each_stored(|a| {
                 if let Some(ix) = a.index {
-                    learned.record(a.source, &ix.line_hashes);
-                    furniture.record(a.source, a.cluster, &ix.line_hashes);
+                    let boilerplate = learned.record(a.source, &ix.line_hashes);
+                    let origin = split_origins.get(&a.article).copied();
+                    let furnished =
+                        furniture.record(a.source, origin.unwrap_or(a.cluster), &ix.line_hashes);
+                    splits.note(
+                        a.article,
+                        a.source,
+                        ix.joined_text.as_deref().map(split::line_keys),
+                        &ix.line_hashes,
+                        &boilerplate,
+                        &furnished,
+                        &learned,
+                        &furniture,
+                    );
                     if ix.reported {
                         clusterer.restore(a.article, a.cluster, &ix.fingerprint);
                     }
@@ -486,6 +527,7 @@ impl Pipeline {
                 );
             })
             .await?;
+        splits.restored();
         if left_out > 0 {
             tracing::error!(
                 articles = left_out,
@@ -501,9 +543,12 @@ impl Pipeline {
                 .or_default()
                 .push(hash);
         }
+        let (watched_lines, watched_carriers) = splits.len();
         tracing::debug!(
             articles = known.len(),
             sources = sources.len(),
+            watched_lines,
+            watched_carriers,
             "pipeline state restored"
         );
         Ok(Pipeline {
@@ -515,6 +560,7 @@ impl Pipeline {
             story_clusters,
             learned,
             furniture,
+            splits,
             known,
             older,
             sources,
@@ -659,26 +705,41 @@ impl Pipeline {
             .collect();
         line_hashes.sort_unstable();
         line_hashes.dedup();
-        if is_new {
-            self.learned.record(source, &line_hashes);
-        }
+        let boilerplate = if is_new {
+            self.learned.record(source, &line_hashes)
+        } else {
+            Vec::new()
+        };
 
         let Draft {
             fingerprint: fp,
             clean_text,
             words,
             story_features: features,
-            ..
+            kept_at,
         } = draft;
         let assignment = if reported {
             self.clusterer.assign(article, &fp)
         } else {
             self.clusterer.start_alone(article)
         };
-        if is_new {
+        let furnished = if is_new {
             self.furniture
-                .record(source, assignment.cluster, &line_hashes);
-        }
+                .record(source, assignment.cluster, &line_hashes)
+        } else {
+            Vec::new()
+        };
+        let joined = reported && assignment.best.is_some();
+        self.splits.note(
+            article,
+            source,
+            joined.then(|| kept_at.iter().map(|&i| p.text.paragraphs[i].key_hash)),
+            &line_hashes,
+            &boilerplate,
+            &furnished,
+            &self.learned,
+            &self.furniture,
+        );
 
         // Stories: an article that starts a cluster is linked by its features; a copy shares its
         // cluster's story; clusters merged by this article bring their stories along.
@@ -810,9 +871,13 @@ impl Pipeline {
     /// Hands the queued writes to the background writer (one transaction); waits only while an
     /// earlier batch is still waiting. An error of an earlier batch is returned here.
     pub async fn flush(&mut self) -> Result<()> {
+        let splits = self.split_clusters().await?;
+        self.splits
+            .handed(&self.pending, self.config.database.commit_documents);
         let batch = WriteBatch {
             articles: std::mem::take(&mut self.pending),
             feeds: std::mem::take(&mut self.pending_feeds),
+            splits,
         };
         self.writer.write(batch).await
     }

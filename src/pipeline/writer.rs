@@ -27,7 +27,7 @@ const COMMIT_IDLE: Duration = Duration::from_millis(250);
 /// Batches queued for the writer at most. A commit's checkpoint waits for the disk (fsync), and
 /// with one place the pipeline stopped behind it; three kept the cores busier (100k ingest,
 /// alternating runs: 17.7 / 19.4 / 20.1 s → 17.7 / 18.5 / 18.9 s) for about 70 MiB more peak.
-const WAITING: usize = 3;
+pub(super) const WAITING: usize = 3;
 
 pub(super) struct BatchWriter {
     readers: SqlitePool,
@@ -137,7 +137,7 @@ async fn write_batches(
         if written.is_err() {
             return store.end_writes(written).await;
         }
-        open += batch.articles.len() + batch.feeds.len();
+        open += batch.articles.len() + batch.feeds.len() + batch.splits.len();
         if open >= commit_documents {
             store.end_writes(Ok(())).await?;
             open = 0;

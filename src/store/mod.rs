@@ -12,9 +12,11 @@ pub mod feeds;
 pub mod pages;
 mod read;
 pub mod rows;
+mod split;
 mod write;
 
 pub use read::*;
+pub use split::*;
 pub use write::*;
 
 use crate::error::{Error, Result};

@@ -90,9 +90,12 @@ pub struct StoredIndex {
     pub published: Option<DateTime<Utc>>,
     pub story_features: Option<Vec<u32>>,
     pub story_vector: Option<StoryVector>,
+    /// The clean text of a reported version that joined a cluster on arrival (it matched a
+    /// stored article); `None` for one that started a cluster: what `pipeline::split` watches.
+    pub joined_text: Option<String>,
 }
 
-/// The indexed columns (7 to 14) of a row of [`Store::for_each_stored`]'s query.
+/// The indexed columns (7 to 15) of a row of [`Store::for_each_stored`]'s query.
 fn stored_index(r: &RowAt<'_>) -> Result<StoredIndex> {
     Ok(StoredIndex {
         fingerprint: Fingerprint {
@@ -114,6 +117,7 @@ fn stored_index(r: &RowAt<'_>) -> Result<StoredIndex> {
             .get::<Option<Vec<u8>>>(11)?
             .map(|b| StoryVector::from_bytes(&b)),
         reported: r.get::<i64>(12)? != 0,
+        joined_text: r.opt_text(14)?,
     })
 }
 
@@ -154,11 +158,14 @@ pub struct Counters {
 pub struct WriteBatch {
     pub articles: Vec<ArticleWrite>,
     pub feeds: Vec<super::feeds::FeedWrite>,
+    /// Clusters split because lines their members were matched on have been learned since
+    /// (written after the articles, which may be among the members).
+    pub splits: Vec<super::split::ClusterSplit>,
 }
 
 impl WriteBatch {
     pub fn is_empty(&self) -> bool {
-        self.articles.is_empty() && self.feeds.is_empty()
+        self.articles.is_empty() && self.feeds.is_empty() && self.splits.is_empty()
     }
 }
 
@@ -199,6 +206,7 @@ impl Store {
     /// and merges are written one by one, in order, after the run before them.
     pub async fn write_in_transaction(&mut self, batch: &WriteBatch) -> Result<()> {
         let feeds = &batch.feeds;
+        let splits = &batch.splits;
         let batch = &batch.articles;
         let full_text = self.options.full_text;
         let tx = &mut self.writer;
@@ -253,7 +261,7 @@ impl Store {
         for f in feeds {
             super::feeds::apply_feed_write(tx, f).await?;
         }
-        Ok(())
+        super::split::write_splits(tx, splits).await
     }
 
     /// Recomputes the differences of every story changed since they were last computed, in
@@ -426,7 +434,8 @@ impl Store {
         let mut rows = sqlx::query(
             "SELECT a.article_id, a.identity, a.source_id, a.cluster_id, v.version, v.content_hash,
                     v.simhash, v.sketch, v.line_hashes, v.published, v.story_features, v.story_vector,
-                    v.reported, v.facts
+                    v.reported, v.facts,
+                    CASE WHEN v.reported AND v.matched_article IS NOT NULL THEN v.clean_text END
              FROM articles a JOIN article_versions v ON v.version_id = a.latest_version_id
              ORDER BY a.article_id",
         )
