@@ -21,9 +21,9 @@
 use xxhash_rust::xxh3::xxh3_64;
 
 /// Lines kept per article (the first ones, the headline included).
-pub const MAX_LINES: usize = 32;
+pub const MAX_LINES: usize = 16;
 /// Facts kept per article.
-const MAX_FACTS: usize = 128;
+const MAX_FACTS: usize = 64;
 /// A line needs this many words that are not facts for its skeleton to say anything.
 const MIN_SKELETON_WORDS: usize = 4;
 /// Share of a headline's content words its text must hold for the text to report it.

@@ -201,7 +201,7 @@ pub const MIN_OWN_WORDS: usize = 8;
 
 /// Paragraphs read for their facts: the first ones (boilerplate included) of a text, which
 /// hold the [`facts::MAX_LINES`] lines with facts an article keeps in nearly every text.
-const FACT_PARAGRAPHS: usize = 48;
+const FACT_PARAGRAPHS: usize = 32;
 
 /// When the rest of an article's text (without the lines its source printed before) matches
 /// nothing, the article is still matched on all of it if it holds at least this share of an
