@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::fingerprint::{Simhash, Sketch, overlap};
 use crate::store::rows::RowAt;
 use crate::store::{ClusterSummary, cluster_members, list_clusters, resolve_cluster};
+use crate::story::differences::NameClass;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::SqlitePool;
@@ -481,8 +482,37 @@ pub struct Conflict {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct NameVariants {
+    /// The usual spelling: the one most sources use.
     pub name: String,
-    pub spellings: Vec<Reported>,
+    pub spellings: Vec<Spelling>,
+}
+
+/// One spelling of a name, the sources that use it, and what kind of difference it is.
+#[derive(Debug, Clone, Serialize)]
+pub struct Spelling {
+    pub value: String,
+    pub sources: Vec<String>,
+    pub class: NameClass,
+}
+
+/// One quote that only some sources carry, in each wording a source gave it.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuoteGroup {
+    /// The first words of its most carried wording.
+    pub subject: String,
+    /// The sources that carry it, in any wording.
+    pub carried_by: Vec<String>,
+    /// Each source's wording.
+    pub wordings: Vec<SourceText>,
+}
+
+/// A member in the order of publication: the first report, then each later one.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineEntry {
+    pub article_id: ArticleId,
+    pub source: String,
+    pub published: Option<String>,
+    pub title: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -508,10 +538,12 @@ pub struct StoryReport {
     pub conflicts: Vec<Conflict>,
     /// Every figure, with the sources that report it (most reported first).
     pub figures: Vec<FigureGroup>,
+    /// The members by publication time (undated last): the first report, then the later ones.
+    pub timeline: Vec<TimelineEntry>,
     /// Names spelled more than one way.
     pub names: Vec<NameVariants>,
-    /// Quotes that only some sources carry.
-    pub quotes: Vec<SourceText>,
+    /// Quotes that only some sources carry, each with its wordings.
+    pub quotes: Vec<QuoteGroup>,
     /// Sentences no other source has.
     pub unique: Vec<SourceText>,
 }
@@ -601,7 +633,7 @@ pub async fn story(pool: &SqlitePool, id: StoryId) -> Result<StoryReport> {
     let mut figures: Vec<FigureGroup> = Vec::new();
     let mut conflicts: Vec<Conflict> = Vec::new();
     let mut names: Vec<NameVariants> = Vec::new();
-    let mut quotes = Vec::new();
+    let mut quotes: Vec<QuoteGroup> = Vec::new();
     let mut unique = Vec::new();
     for r in &facts {
         let r = RowAt::new(r, "story_facts", 0)?;
@@ -651,13 +683,38 @@ pub async fn story(pool: &SqlitePool, id: StoryId) -> Result<StoryReport> {
                         spellings: Vec::new(),
                     },
                 );
-                add_source(&mut n.spellings, value, source);
+                let class = NameClass::from_detail(&detail).unwrap_or(NameClass::Usual);
+                match n.spellings.iter_mut().find(|s| s.value == value) {
+                    Some(s) => s.sources.push(source),
+                    None => n.spellings.push(Spelling {
+                        value,
+                        sources: vec![source],
+                        class,
+                    }),
+                }
             }
-            "quote" => quotes.push(SourceText {
-                source,
-                text: value,
-                detail,
-            }),
+            "quote" => {
+                let q = group(
+                    &mut quotes,
+                    subject,
+                    |q| &q.subject,
+                    |subject| QuoteGroup {
+                        subject,
+                        carried_by: Vec::new(),
+                        wordings: Vec::new(),
+                    },
+                );
+                if q.carried_by.is_empty()
+                    && let Some((_, list)) = detail.split_once(": ")
+                {
+                    q.carried_by = list.split(", ").map(String::from).collect();
+                }
+                q.wordings.push(SourceText {
+                    source,
+                    text: value,
+                    detail,
+                });
+            }
             "unique" => unique.push(SourceText {
                 source,
                 text: value,
@@ -675,6 +732,22 @@ pub async fn story(pool: &SqlitePool, id: StoryId) -> Result<StoryReport> {
     let mut sources: Vec<&str> = members.iter().map(|m| m.source.as_str()).collect();
     sources.sort_unstable();
     sources.dedup();
+    let mut timeline: Vec<TimelineEntry> = members
+        .iter()
+        .map(|m| TimelineEntry {
+            article_id: m.article_id,
+            source: m.source.clone(),
+            published: m.published.clone(),
+            title: m.title.clone(),
+        })
+        .collect();
+    timeline.sort_by(|a, b| {
+        a.published
+            .is_none()
+            .cmp(&b.published.is_none())
+            .then(a.published.cmp(&b.published))
+            .then(a.article_id.cmp(&b.article_id))
+    });
     Ok(StoryReport {
         story_id: resolved,
         requested_id: (resolved != id).then_some(id),
@@ -686,6 +759,7 @@ pub async fn story(pool: &SqlitePool, id: StoryId) -> Result<StoryReport> {
         members,
         conflicts,
         figures,
+        timeline,
         names,
         quotes,
         unique,

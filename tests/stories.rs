@@ -196,6 +196,56 @@ fn the_seeds_are_one_story_of_five_sources_and_their_differences_show() {
     let text = db.run_ok(&["story", &id.to_string()]);
     assert!(text.contains("more than 130"), "{text}");
     assert!(text.contains("Krokus"), "{text}");
+    assert_compact(&text, &db, id);
+}
+
+/// `newsdedup story ID` of the seed story reads at a glance: one screen at 100 columns, its
+/// sections in order, the agreed figures and name classes there, the quotes one source carries
+/// counted, and the rest with `--all`.
+fn assert_compact(text: &str, db: &TestDb, id: i64) {
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() <= 45, "{} lines:\n{text}", lines.len());
+    for l in &lines {
+        assert!(
+            l.chars().count() <= 100,
+            "{} characters: {l:?}",
+            l.chars().count()
+        );
+    }
+    let at = |heading: &str| {
+        lines
+            .iter()
+            .position(|l| l.starts_with(heading))
+            .unwrap_or_else(|| panic!("no {heading:?} in\n{text}"))
+    };
+    let order = [
+        at("Timeline"),
+        at("Where the sources disagree"),
+        at("Figures several sources agree on"),
+        at("Names spelled differently"),
+        at("Quotes only some sources carry"),
+    ];
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}\n{text}");
+    for figure in ["16,000", "1,700", "100,000"] {
+        assert!(
+            lines[order[2]..order[3]].iter().any(|l| l.contains(figure)),
+            "{figure} agreed:\n{text}"
+        );
+    }
+    for class in [
+        "transliteration or convention: Krokus",
+        "regional spelling: Defence",
+        "one outlet's inconsistency:",
+    ] {
+        assert!(text.contains(class), "{class:?} in\n{text}");
+    }
+    // A quote only one source carries is counted, not printed; --all prints it.
+    let quote = "These are just propaganda statements";
+    assert!(!text.contains(quote), "{text}");
+    assert!(text.contains("quotes only one source carries"), "{text}");
+    let all = db.run_ok(&["story", &id.to_string(), "--all"]);
+    assert!(all.contains(quote), "{all}");
+    assert!(all.contains("Sentences only one source has"), "{all}");
 }
 
 #[test]
@@ -445,6 +495,9 @@ fn the_story_code_holds_no_topical_word_of_the_seeds() {
         "number",
         "date",
         "percent",
+        "usual spelling",
+        "regional spelling",
+        "transliteration or convention",
     ];
     // Every word of a string literal in the story code (tests aside) that is a seed word, or
     // the stem of one ("kill" of "killed"), must be closed-class.

@@ -1,5 +1,6 @@
 //! The closed-class words the story differences read: English function words, number words,
-//! months, units of time and the words that put a bound on a number.
+//! months, units of time, the words that put a bound on a number, and the abbreviations whose
+//! period ends no sentence.
 //!
 //! These are the language, not the topic: a story about a shooting, an election or a recall uses
 //! the same ones, and no list here may hold a word that says what a story is about (a test checks
@@ -39,6 +40,36 @@ pub const STRICT_BOUNDS: &[&str] = &[
     "up to",
     "at most",
 ];
+
+/// Bounds that put the true value above the number ("more than 130": 144 agrees with it).
+pub const LOWER_BOUNDS: &[&str] = &["more than", "over"];
+
+/// Bounds that put the true value at or below the number ("up to 1,700").
+pub const UPPER_BOUNDS: &[&str] = &[
+    "up to",
+    "at most",
+    "as many as",
+    "as much as",
+    "fewer than",
+    "less than",
+];
+
+/// Words that make a number an estimate on either side of it ("about 40": 39 agrees with it).
+pub const APPROXIMATIONS: &[&str] = &[
+    "about",
+    "around",
+    "approximately",
+    "roughly",
+    "some",
+    "estimated",
+    "an estimated",
+];
+
+/// Words that put the true value a little below the number ("nearly 200").
+pub const JUST_BELOW: &[&str] = &["nearly", "almost"];
+
+/// Prepositions before the name of a place ("killed 3 people in Chester").
+pub const PLACE_PREPOSITIONS: &[&str] = &["in", "near", "outside"];
 
 /// Words that scale the number before them ("2.6 billion").
 pub const SCALES: &[(&str, f64)] = &[
@@ -312,11 +343,51 @@ pub const FUNCTION_WORDS: &[&str] = &[
     "final",
 ];
 
+/// Abbreviations of titles written before a name: a period after one never ends a sentence
+/// ("Mr. Peskov", "Dr. Smith", "St. Petersburg").
+pub const TITLE_ABBREVIATIONS: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "st", "jr", "sr", "prof", "rev", "gen", "gov", "sen", "rep", "lt",
+    "col", "sgt", "capt", "cpl", "pvt", "adm", "maj", "hon", "messrs", "mt", "ft",
+];
+
+/// Abbreviations written before a number: a period after one does not end a sentence when a
+/// number follows ("Feb. 24, 2022", "No. 5", "Vol. 3"). The month abbreviations are in
+/// [`MONTHS`].
+pub const NUMBER_ABBREVIATIONS: &[&str] = &["no", "nos", "vol", "art", "para", "fig", "pp", "p"];
+
+/// The endings British and American English spell differently, as "British|American": a name
+/// that differs from another only by one of them is a regional spelling ("Defence",
+/// "Defense"). Letter patterns of the language's spelling, not words.
+pub const REGIONAL_ENDINGS: &[&str] = &[
+    "ce|se",
+    "ces|ses",
+    "our|or",
+    "ours|ors",
+    "ise|ize",
+    "ised|ized",
+    "ises|izes",
+    "ising|izing",
+    "isation|ization",
+    "isations|izations",
+    "yse|yze",
+    "re|er",
+    "res|ers",
+    "ogue|og",
+    "lled|led",
+    "lling|ling",
+    "ller|ler",
+];
+
 /// Every closed-class word list above, by name: what `tests/stories.rs` checks the story code's
 /// word lists against.
 pub const LISTS: &[(&str, &[&str])] = &[
     ("QUALIFIERS", QUALIFIERS),
     ("STRICT_BOUNDS", STRICT_BOUNDS),
+    ("LOWER_BOUNDS", LOWER_BOUNDS),
+    ("UPPER_BOUNDS", UPPER_BOUNDS),
+    ("APPROXIMATIONS", APPROXIMATIONS),
+    ("JUST_BELOW", JUST_BELOW),
+    ("PLACE_PREPOSITIONS", PLACE_PREPOSITIONS),
     ("TIME_UNITS", TIME_UNITS),
     ("AGE_WORDS", AGE_WORDS),
     ("MONTHS", MONTHS),
@@ -325,6 +396,8 @@ pub const LISTS: &[(&str, &[&str])] = &[
     ("LINKS", LINKS),
     ("AUXILIARIES", AUXILIARIES),
     ("FUNCTION_WORDS", FUNCTION_WORDS),
+    ("TITLE_ABBREVIATIONS", TITLE_ABBREVIATIONS),
+    ("NUMBER_ABBREVIATIONS", NUMBER_ABBREVIATIONS),
 ];
 
 /// The scale words, as a list of words.

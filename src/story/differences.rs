@@ -15,13 +15,15 @@
 //! Only clean text is read: reader comments and furniture were dropped by normalization and are
 //! never a source's reporting.
 
-use crate::diff::sentences;
 use crate::document::ArticleId;
 use crate::normalize::plain::{Scratch, tokenize_clean};
 use crate::normalize::text::{for_each_token, key_hash_of_tokens, token_hash};
+use crate::story::closed_class::{
+    MONTHS, NUMBER_ABBREVIATIONS, REGIONAL_ENDINGS, TITLE_ABBREVIATIONS, is_function_word,
+};
 use crate::story::figures::figure_rows;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// One member of a story, as the differences need it.
 #[derive(Debug, Clone)]
@@ -91,6 +93,122 @@ pub(super) fn strip(w: &str) -> &str {
     } else {
         w.trim_matches(|c: char| !c.is_alphanumeric())
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sentences
+
+/// A line of link or headline furniture rather than reporting: no sentence punctuation at its end
+/// (an ellipsis aside), and every word of three or more that is not a function word capitalised
+/// or a number ("Two Wounded in Another Russian Attack in Zaporizhzhia Region", "Source: Russian
+/// Defence Ministry on Telegram"). A sentence has words in lower case that are not function words.
+pub fn furniture_line(line: &str) -> bool {
+    let t = line.trim();
+    let t = t
+        .strip_suffix("...")
+        .or_else(|| t.strip_suffix('\u{2026}'))
+        .unwrap_or(t)
+        .trim_end();
+    if t.is_empty() || t.ends_with(['.', '!', '?', ',', ';', '"', '\'', '\u{201d}', ')']) {
+        return false;
+    }
+    let mut capitalised = 0;
+    for w in words_of(t) {
+        let s = strip(w);
+        let Some(first) = s.chars().next() else {
+            continue;
+        };
+        if first.is_lowercase() {
+            if s.chars().count() >= 3 && !is_function_word(s) {
+                return false;
+            }
+        } else if first.is_uppercase() || first.is_numeric() {
+            capitalised += 1;
+        }
+    }
+    capitalised >= 3
+}
+
+/// Whether the period at byte `i` of `line` ends an abbreviation rather than a sentence, given
+/// the character after the space that follows it: an initial or dotted capitals ("J. Smith",
+/// "U.S. officials"), a title before a name ("Mr. Peskov"), a month or "No." before a number
+/// ("Feb. 24, 2022", "No. 5").
+fn abbreviation_before(line: &str, i: usize, next: char) -> bool {
+    let word = line[..i]
+        .rsplit(|c: char| c.is_whitespace())
+        .next()
+        .unwrap_or("")
+        .trim_start_matches(|c: char| !c.is_alphanumeric());
+    if word.is_empty() {
+        return false;
+    }
+    // Dotted capitals: every piece between the periods one upper-case letter ("U.S", "J").
+    if word
+        .split('.')
+        .all(|p| p.chars().count() == 1 && p.chars().all(char::is_uppercase))
+    {
+        return true;
+    }
+    if !word.chars().all(char::is_alphabetic) || !word.starts_with(char::is_uppercase) {
+        return false;
+    }
+    let lower = word.to_lowercase();
+    TITLE_ABBREVIATIONS.contains(&lower.as_str())
+        || (next.is_ascii_digit()
+            && (MONTHS.contains(&lower.as_str()) || NUMBER_ABBREVIATIONS.contains(&lower.as_str())))
+}
+
+/// A story text's sentences: at line ends, and after `.`, `!` or `?` (with any closing quotes or
+/// brackets) followed by a space and an upper-case letter, digit or opening quote, unless the
+/// period ends an abbreviation ([`abbreviation_before`]). Lines of link or headline furniture
+/// ([`furniture_line`]) are left out. The sentences are trimmed slices of `text`.
+pub fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if furniture_line(line) {
+            continue;
+        }
+        let bytes = line.as_bytes();
+        let mut start = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            if !matches!(bytes[i], b'.' | b'!' | b'?') {
+                i += 1;
+                continue;
+            }
+            let mut j = i + 1;
+            while j < bytes.len()
+                && matches!(bytes[j], b'"' | b'\'' | b')' | b']' | b'.' | b'!' | b'?')
+            {
+                j += 1;
+            }
+            if j + 1 < bytes.len() && bytes[j] == b' ' {
+                let next = line[j + 1..].chars().next().expect("a character follows");
+                let opens = next.is_uppercase()
+                    || next.is_numeric()
+                    || matches!(next, '"' | '\'' | '(' | '[' | '\u{201c}');
+                let abbreviation =
+                    bytes[i] == b'.' && j == i + 1 && abbreviation_before(line, i, next);
+                if opens && !abbreviation {
+                    let s = line[start..j].trim();
+                    if !s.is_empty() {
+                        out.push(s);
+                    }
+                    start = j + 1;
+                    i = j + 1;
+                    continue;
+                }
+            }
+            i += 1;
+        }
+        if start < bytes.len() {
+            let s = line[start..].trim();
+            if !s.is_empty() {
+                out.push(s);
+            }
+        }
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -283,6 +401,14 @@ fn name_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Difference>) {
             *uses.entry(n).or_default().entry(source).or_default() += 1;
         }
     }
+    // Words written in lower case somewhere in the story.
+    let lower_words: HashSet<&str> = by_source
+        .values()
+        .flatten()
+        .flat_map(|s| words_of(s))
+        .map(strip)
+        .filter(|w| w.starts_with(|c: char| c.is_lowercase()))
+        .collect();
     // Two first names that are always followed by different surnames name different people
     // ("Vladimir Putin", "Volodymyr Zelenskyy").
     let same_person = |a: &str, b: &str| match (followers.get(a), followers.get(b)) {
@@ -312,7 +438,13 @@ fn name_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Difference>) {
             if first[i] != first[j] || keys[i].chars.abs_diff(keys[j].chars) > 2 {
                 continue;
             }
-            if same_key(&keys[i], &keys[j]) && same_person(spellings[i], spellings[j]) {
+            // Two words the story also writes in lower case are two common words capitalised
+            // ("Officer" and "Office", "Fire" and "Five"), not two spellings of one name.
+            let common = |n: &str| lower_words.contains(n.to_lowercase().as_str());
+            if same_key(&keys[i], &keys[j])
+                && same_person(spellings[i], spellings[j])
+                && !(common(spellings[i]) && common(spellings[j]))
+            {
                 let (a, b) = (find(&mut parent, i), find(&mut parent, j));
                 parent[a] = b;
             }
@@ -337,17 +469,123 @@ fn name_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Difference>) {
             })
             .map(|&i| spellings[i].to_string())
             .unwrap_or_default();
-        for &i in members {
-            for (source, n) in &uses[spellings[i]] {
+        let forms: Vec<&str> = members.iter().map(|&i| spellings[i]).collect();
+        for &form in &forms {
+            let class = name_class(form, &subject, &forms, &uses);
+            for (source, n) in &uses[form] {
                 out.push(Difference {
                     kind: "name".into(),
                     subject: subject.clone(),
                     source: Some(source.to_string()),
-                    value: spellings[i].to_string(),
-                    detail: format!("{n} time{}", if *n == 1 { "" } else { "s" }),
+                    value: form.to_string(),
+                    detail: format!(
+                        "{n} time{}; {}",
+                        if *n == 1 { "" } else { "s" },
+                        class.as_str()
+                    ),
                 });
             }
         }
+    }
+}
+
+/// What kind of difference a spelling of a name is, beside the usual one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NameClass {
+    /// The spelling most sources use.
+    Usual,
+    /// Another transliteration or house convention, used consistently: an outlet's own form
+    /// ("Kiev" and "Kyiv", "Krokus" for "Crocus").
+    Convention,
+    /// British against American spelling ("Defence", "Defense").
+    Regional,
+    /// One outlet's slip: a form it uses beside its own usual one ("Peksov" beside "Peskov"),
+    /// or a form only it uses that no transliteration explains ("Petrushev").
+    Inconsistency,
+}
+
+impl NameClass {
+    /// The words stored after the count in a `name` row's detail.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NameClass::Usual => "usual spelling",
+            NameClass::Convention => "transliteration or convention",
+            NameClass::Regional => "regional spelling",
+            NameClass::Inconsistency => "one outlet's inconsistency",
+        }
+    }
+
+    /// The class a `name` row's detail names.
+    pub fn from_detail(detail: &str) -> Option<NameClass> {
+        let words = detail.split_once("; ")?.1;
+        [
+            NameClass::Usual,
+            NameClass::Convention,
+            NameClass::Regional,
+            NameClass::Inconsistency,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == words)
+    }
+}
+
+/// Whether two spellings differ only by an ending British and American English spell
+/// differently.
+fn regional(a: &str, b: &str) -> bool {
+    let (a, b) = (a.to_lowercase(), b.to_lowercase());
+    let ends = |a: &str, b: &str, x: &str, y: &str| {
+        a.strip_suffix(x)
+            .zip(b.strip_suffix(y))
+            .is_some_and(|(p, q)| p == q && !p.is_empty())
+    };
+    REGIONAL_ENDINGS.iter().any(|pair| {
+        let (x, y) = pair.split_once('|').unwrap_or((pair, pair));
+        ends(&a, &b, x, y) || ends(&a, &b, y, x)
+    })
+}
+
+/// A transliteration key: [`spelling_key`] with doubled letters single ("Zelenskyy",
+/// "Zelensky" and "Zelenskiy" have one).
+fn transliteration_key(name: &str) -> String {
+    let mut out = String::new();
+    for c in spelling_key(name).chars() {
+        if !out.ends_with(c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The class of spelling `form` of a name whose usual spelling is `usual`, from how each source
+/// uses the group's `forms`: a source's own form is the one it uses most (ties to the one more
+/// sources use, then the usual one).
+fn name_class(
+    form: &str,
+    usual: &str,
+    forms: &[&str],
+    uses: &BTreeMap<&str, BTreeMap<&str, usize>>,
+) -> NameClass {
+    if form == usual {
+        return NameClass::Usual;
+    }
+    if regional(form, usual) {
+        return NameClass::Regional;
+    }
+    let own_form = |source: &str| {
+        forms
+            .iter()
+            .copied()
+            .filter(|f| uses[f].contains_key(source))
+            .max_by_key(|f| (uses[f][source], uses[f].len(), *f == usual))
+    };
+    let someones_own = uses[form].keys().any(|s| own_form(s) == Some(form));
+    if someones_own
+        && (uses[form].len() >= 2 || transliteration_key(form) == transliteration_key(usual))
+    {
+        NameClass::Convention
+    } else {
+        NameClass::Inconsistency
     }
 }
 
@@ -420,6 +658,51 @@ fn quotes_in(text: &str) -> Vec<String> {
     out
 }
 
+/// One quote of one source.
+struct Quote<'a> {
+    source: &'a str,
+    text: String,
+    /// Its content words, by key.
+    words: HashSet<String>,
+    /// Its first two words, by key.
+    opening: Option<(String, String)>,
+    /// The sources whose text holds [`CARRIED`] of its word 3-grams.
+    carriers: BTreeSet<&'a str>,
+}
+
+/// Content words two wordings of one quote share at least ([`REWORDED_OPENING`] with the same
+/// opening words).
+pub const REWORDED_WORDS: usize = 4;
+/// Content words two wordings that open with the same two words share at least.
+pub const REWORDED_OPENING: usize = 3;
+/// Share of the shorter wording's content words the other has, at least.
+pub const REWORDED_SHARE: f64 = 0.65;
+
+fn quote_words(q: &str) -> HashSet<String> {
+    words_of(q)
+        .map(|w| strip(w).to_lowercase())
+        .filter(|w| w.chars().count() >= 3 && !is_function_word(w))
+        .map(|w| crate::story::figures::fold(&w))
+        .collect()
+}
+
+fn opening(q: &str) -> Option<(String, String)> {
+    let mut w = words_of(q).map(|w| strip(w).to_lowercase());
+    Some((w.next()?, w.next()?))
+}
+
+/// Whether two quotes are one quote in two wordings (a translation, a trim): the shorter's
+/// content words mostly in the other ([`REWORDED_SHARE`], [`REWORDED_WORDS`] or more), or
+/// the same two opening words and [`REWORDED_OPENING`] content words shared ("This is not
+/// within our capabilities as this type of information exchange..." and "This is not our area of
+/// expertise, as such information exchange...").
+fn rewording(a: &Quote, b: &Quote) -> bool {
+    let shared = a.words.intersection(&b.words).count();
+    let smaller = a.words.len().min(b.words.len()).max(1);
+    (shared >= REWORDED_WORDS && shared as f64 / smaller as f64 >= REWORDED_SHARE)
+        || (shared >= REWORDED_OPENING && a.opening.is_some() && a.opening == b.opening)
+}
+
 /// A quote or sentence counts as carried by another source when this share of its word
 /// 3-grams is found there.
 const CARRIED: f64 = 0.5;
@@ -436,6 +719,8 @@ fn quote_and_unique_rows(
         .collect();
     let sources: Vec<&str> = texts.keys().map(String::as_str).collect();
     let mut tokens = Vec::new();
+    // Every quote of every source, once per source, with the sources that carry its words.
+    let mut quotes: Vec<Quote> = Vec::new();
     for (source, text) in texts {
         let mut seen = HashSet::new();
         for q in quotes_in(text) {
@@ -445,26 +730,93 @@ fn quote_and_unique_rows(
                 continue;
             }
             let sh = part_shingles(&tokens);
-            let carriers: Vec<&str> = sources
+            let carriers: BTreeSet<&str> = sources
                 .iter()
                 .copied()
                 .filter(|s| *s == source || containment(&sh, &shingled[s]) >= CARRIED)
                 .collect();
-            if carriers.len() < sources.len() {
-                let subject: String = q.split_whitespace().take(6).collect::<Vec<_>>().join(" ");
-                out.push(Difference {
-                    kind: "quote".into(),
-                    subject,
-                    source: Some(source.clone()),
-                    value: q.clone(),
-                    detail: format!(
-                        "carried by {} of {} sources: {}",
-                        carriers.len(),
-                        sources.len(),
-                        carriers.join(", ")
-                    ),
-                });
+            quotes.push(Quote {
+                source,
+                words: quote_words(&q),
+                opening: opening(&q),
+                text: q,
+                carriers,
+            });
+        }
+    }
+    // The same quote in other words (a translation, a trim) in two sources is one quote.
+    let mut parent: Vec<usize> = (0..quotes.len()).collect();
+    fn root(p: &mut [usize], mut x: usize) -> usize {
+        while p[x] != x {
+            p[x] = p[p[x]];
+            x = p[x];
+        }
+        x
+    }
+    for i in 0..quotes.len() {
+        for j in i + 1..quotes.len() {
+            if quotes[i].source != quotes[j].source && rewording(&quotes[i], &quotes[j]) {
+                let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                parent[a.max(b)] = a.min(b);
             }
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..quotes.len() {
+        let r = root(&mut parent, i);
+        groups.entry(r).or_default().push(i);
+    }
+    for ids in groups.values() {
+        let carriers: BTreeSet<&str> = ids
+            .iter()
+            .flat_map(|&i| quotes[i].carriers.iter().copied())
+            .collect();
+        if carriers.len() == sources.len() {
+            continue;
+        }
+        // The group is named by its most carried wording, then its first.
+        let named = ids
+            .iter()
+            .copied()
+            .max_by_key(|&i| (quotes[i].carriers.len(), std::cmp::Reverse(i)))
+            .unwrap_or(ids[0]);
+        let subject: String = quotes[named]
+            .text
+            .split_whitespace()
+            .take(6)
+            .collect::<Vec<_>>()
+            .join(" ");
+        // Wordings: the quotes of the group no other source carries word for word.
+        let mut same: Vec<usize> = (0..ids.len()).collect();
+        for (x, &i) in ids.iter().enumerate() {
+            for (y, &j) in ids.iter().enumerate().skip(x + 1) {
+                if quotes[i].carriers.contains(quotes[j].source)
+                    || quotes[j].carriers.contains(quotes[i].source)
+                {
+                    let (a, b) = (root(&mut same, x), root(&mut same, y));
+                    same[a.max(b)] = a.min(b);
+                }
+            }
+        }
+        let n_wordings = (0..ids.len()).filter(|&x| root(&mut same, x) == x).count();
+        let wordings = if n_wordings > 1 {
+            format!(" ({n_wordings} wordings)")
+        } else {
+            String::new()
+        };
+        for &i in ids {
+            out.push(Difference {
+                kind: "quote".into(),
+                subject: subject.clone(),
+                source: Some(quotes[i].source.to_string()),
+                value: quotes[i].text.clone(),
+                detail: format!(
+                    "carried by {} of {} sources{wordings}: {}",
+                    carriers.len(),
+                    sources.len(),
+                    carriers.iter().copied().collect::<Vec<_>>().join(", ")
+                ),
+            });
         }
     }
     for (source, sents) in by_source {

@@ -17,19 +17,29 @@
 //! 2. the nouns and roles of one fact are the same noun and role in the whole story ("16,000
 //!    citizens" and "16,000 people" make citizens and people one noun; "the death of 144" and
 //!    "the lives of 144" make death and lives one role);
-//! 3. figures are grouped by (noun, role); two groups of one noun in which each source gives one
+//! 3. figures are grouped by (noun, role); two groups of one noun (a thing, not a unit) in which each source gives one
 //!    value, where no source reports both, whose values are within a factor of [`NEAR`] and
 //!    whose sentences share [`NEAR_SHARED_WORDS`] words, are one quantity reported differently
 //!    ("the lives of 144", "killed at least 114", "murder more than 130"). A number that names a
 //!    thing ("the 5000 block") is not merged this way, nor is a duration.
 //!
+//! A figure's governing word is always one of its own sentence; it takes the noun of its fact
+//! only when it has a governing word: a bare "24" or "$8 billion" gets no category from another
+//! source's sentence.
+//!
 //! A group is a **conflict** when it has a governing word, two or more sources give it a value,
-//! each one value, and two of those values cannot both be true (a range is compatible with the
-//! values inside it; a bound such as "more than" is shown, not compared).
+//! each one value, and two of those values cannot both be true: a range allows the values inside
+//! it, "more than 130" those above 130, "up to 1,700" those below, "about 40" those within
+//! [`ESTIMATE`] of 40, and a figure agrees with any value less than one unit of its last digit
+//! away ("$129" and "$129.99"). Each two values that clash must be about one event: within
+//! [`CONFLICT_RATIO`] of each other, said in sentences naming the same years, not each in a place
+//! the other source never mentions; and the sentences must be linked by agreeing values or shared
+//! words. Otherwise the figures are listed, and no conflict is reported.
 
 use super::closed_class::{
-    AGE_WORDS, AUXILIARIES, DETERMINERS, LINKS, MONTHS, QUALIFIERS, SCALES, STRICT_BOUNDS,
-    TIME_UNITS, TIMES_OF_DAY, is_function_word,
+    AGE_WORDS, APPROXIMATIONS, AUXILIARIES, DETERMINERS, JUST_BELOW, LINKS, LOWER_BOUNDS, MONTHS,
+    PLACE_PREPOSITIONS, QUALIFIERS, SCALES, STRICT_BOUNDS, TIME_UNITS, TIMES_OF_DAY, UPPER_BOUNDS,
+    is_function_word,
 };
 use super::differences::{Difference, strip, words_of};
 use crate::story::features::figure_value;
@@ -44,6 +54,13 @@ pub const NEAR_SHARED_WORDS: usize = 2;
 
 /// Two values are near when the larger is at most this multiple of the smaller.
 pub const NEAR: f64 = 1.5;
+
+/// Two values further apart than this multiple count different things, not one thing reported
+/// differently ("tariffs on $125 billion" and "tariffs on $360 billion" of goods).
+pub const CONFLICT_RATIO: f64 = 2.0;
+
+/// How far an estimate ("about 40") reaches on either side of its number, as a share of it.
+pub const ESTIMATE: f64 = 0.1;
 
 /// A word as written and its key (lower case, plural and verb endings folded).
 #[derive(Debug, Clone, PartialEq)]
@@ -582,6 +599,22 @@ fn shared(a: &HashSet<String>, b: &HashSet<String>, nouns: &[&str]) -> usize {
         .count()
 }
 
+/// Significant digits an amount in one unit needs to be one fact without like sentences.
+pub const PRECISE_DIGITS: usize = 3;
+
+/// The significant digits of a value's first number: 3 for "2.53", 1 for "8 billion", 2 for
+/// "1,200" (leading zeros and an integer's trailing zeros aside).
+fn significant_digits(canon: &str) -> usize {
+    let number = canon.split(' ').next().unwrap_or("");
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    let digits = digits.trim_start_matches('0');
+    if number.contains('.') {
+        digits.len()
+    } else {
+        digits.trim_end_matches('0').len()
+    }
+}
+
 /// The key of what kind of thing a noun measures: time, money, percentages or things.
 fn measure(noun: &Word) -> u8 {
     match noun.key.as_str() {
@@ -658,11 +691,156 @@ fn most_used<'a>(words: impl Iterator<Item = &'a str>) -> Option<&'a str> {
         .map(|(w, _)| *w)
 }
 
+/// The interval of values a figure allows, its bound read: "more than 130" is above 130, "up to
+/// 1,700" at most 1,700, "about 40" within [`ESTIMATE`] of 40, "nearly 200" a little under 200.
+/// "At least" gives the count known so far and is read as the number itself.
+fn allowed(f: &Figure) -> (f64, f64) {
+    let (lo, hi) = (f.value.lo, f.value.hi);
+    match f.qualifier {
+        Some(q) if LOWER_BOUNDS.contains(&q) => (hi, f64::INFINITY),
+        Some(q) if UPPER_BOUNDS.contains(&q) => (0.0, hi),
+        Some(q) if APPROXIMATIONS.contains(&q) => (lo * (1.0 - ESTIMATE), hi * (1.0 + ESTIMATE)),
+        Some(q) if JUST_BELOW.contains(&q) => (lo * (1.0 - ESTIMATE), hi),
+        _ => (lo, hi),
+    }
+}
+
+/// The place value of a figure's last written digit: 1 for "129", 0.01 for "129.99", a billion
+/// for "8 billion". A figure written to it agrees with any value less than one of it away ("$129"
+/// for "$129.99", "$10" for "$9.99").
+fn precision(f: &Figure) -> f64 {
+    let first = f.value.canon.split(" to ").next().unwrap_or("");
+    let mut parts = first.split(' ');
+    let number = parts.next().unwrap_or("");
+    let scale = parts.next().and_then(is_scale).unwrap_or(1.0);
+    let decimals = number.split_once('.').map_or(0, |(_, d)| d.len());
+    scale / 10f64.powi(i32::try_from(decimals).unwrap_or(0))
+}
+
+/// Whether two figures cannot both be true.
+fn incompatible(a: &Figure, b: &Figure) -> bool {
+    let ((lo_a, hi_a), (lo_b, hi_b)) = (allowed(a), allowed(b));
+    let gap = (lo_b - hi_a).max(lo_a - hi_b).max(0.0);
+    gap >= precision(a).max(precision(b))
+}
+
+/// Years a sentence names ("in 2003", "Feb. 24, 2022").
+fn years_in(sentence: &str) -> BTreeSet<u32> {
+    words_of(sentence)
+        .filter_map(|w| {
+            let t = strip(w);
+            (t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| t.parse::<u32>().ok())
+                .flatten()
+                .filter(|y| (1000..=2100).contains(y))
+        })
+        .collect()
+}
+
+/// The places a sentence puts its news in: the capitalised word after "in", "near" or
+/// "outside" (past a determiner), in lower case ("in Moscow", "in the Bronx").
+fn places_in(sentence: &str) -> Vec<String> {
+    let words: Vec<&str> = words_of(sentence).collect();
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        if !PLACE_PREPOSITIONS.contains(&w.to_lowercase().as_str()) {
+            continue;
+        }
+        let mut j = i + 1;
+        if words
+            .get(j)
+            .is_some_and(|n| DETERMINERS.contains(&n.to_lowercase().as_str()))
+        {
+            j += 1;
+        }
+        if let Some(n) = words.get(j) {
+            let t = strip(n);
+            let t = t.split('\'').next().unwrap_or(t);
+            let lower = t.to_lowercase();
+            if t.chars().next().is_some_and(char::is_uppercase)
+                && t.chars().count() >= 3
+                && !MONTHS.contains(&lower.as_str())
+                && !is_function_word(&lower)
+            {
+                out.push(lower);
+            }
+        }
+    }
+    out
+}
+
+/// What a sentence says of when and where: the years and places it names.
+struct Setting {
+    years: BTreeSet<u32>,
+    places: Vec<String>,
+}
+
+/// Whether two figures of one subject in two sources are not one quantity of one event: too far apart to be one count, at different times (one names a year the other does not),
+/// or in different places (each names a place the other source never mentions).
+fn different_event(
+    a: (&Entry, &Setting),
+    b: (&Entry, &Setting),
+    mentioned: &BTreeMap<&str, HashSet<String>>,
+) -> bool {
+    let ((ea, sa), (eb, sb)) = (a, b);
+    let (lo, hi) = (
+        ea.fig.value.lo.min(eb.fig.value.lo),
+        ea.fig.value.hi.max(eb.fig.value.hi),
+    );
+    let elsewhere = |p: &[String], source: &str| {
+        !p.is_empty() && p.iter().all(|x| !mentioned[source].contains(x))
+    };
+    lo <= 0.0
+        || hi / lo > CONFLICT_RATIO
+        || sa.years != sb.years
+        || (elsewhere(&sa.places, eb.source) && elsewhere(&sb.places, ea.source))
+}
+
+/// Whether the sentences of some figures, one per source, are about one thing: linked, pair by
+/// pair, by agreeing values or by [`NEAR_SHARED_WORDS`] shared words (nouns counted aside).
+fn one_topic(picked: &[usize], entries: &[Entry], sentence_words: &[HashSet<String>]) -> bool {
+    let mut sets = Sets::new(picked.len());
+    for x in 0..picked.len() {
+        for y in x + 1..picked.len() {
+            let (a, b) = (&entries[picked[x]], &entries[picked[y]]);
+            let nouns: Vec<&str> = [&a.fig.noun, &b.fig.noun]
+                .into_iter()
+                .flatten()
+                .map(|w| w.key.as_str())
+                .collect();
+            if !incompatible(&a.fig, &b.fig)
+                || shared(
+                    &sentence_words[a.sentence],
+                    &sentence_words[b.sentence],
+                    &nouns,
+                ) >= NEAR_SHARED_WORDS
+            {
+                sets.union(x, y);
+            }
+        }
+    }
+    (0..picked.len()).all(|x| sets.find(x) == 0)
+}
+
 /// The `figure` and `conflict` rows of a story, from each source's sentences.
 pub fn figure_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Difference>) {
     // Each source's figures, one per (noun, role, value).
     let mut entries: Vec<Entry> = Vec::new();
     let mut sentence_words: Vec<HashSet<String>> = Vec::new();
+    let mut settings: Vec<Setting> = Vec::new();
+    // Each source's capitalised words, in lower case: the places it mentions.
+    let mut mentioned: BTreeMap<&str, HashSet<String>> = BTreeMap::new();
+    for (&source, sents) in by_source {
+        let names = mentioned.entry(source).or_default();
+        for s in sents {
+            for w in words_of(s) {
+                let t = strip(w);
+                if t.chars().next().is_some_and(char::is_uppercase) {
+                    names.insert(t.split('\'').next().unwrap_or(t).to_lowercase());
+                }
+            }
+        }
+    }
     for (&source, sents) in by_source {
         let mut seen = HashSet::new();
         for s in sents {
@@ -671,6 +849,10 @@ pub fn figure_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Differen
                 continue;
             }
             sentence_words.push(content_words(s));
+            settings.push(Setting {
+                years: years_in(s),
+                places: places_in(s),
+            });
             for fig in figs {
                 let key = (
                     fig.noun.as_ref().map(|w| w.key.clone()),
@@ -718,8 +900,22 @@ pub fn figure_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Differen
                         &nouns,
                     )
                 };
+                let roles_differ = match (&ea.fig.role, &eb.fig.role) {
+                    (Some(x), Some(y)) => x.key != y.key,
+                    _ => false,
+                };
                 let same = match (&ea.fig.noun, &eb.fig.noun) {
-                    (Some(x), Some(y)) if x.key == y.key => true,
+                    // One thing counted: one fact, unless two governing words make a small
+                    // value a coincidence ("killed 12 people", "wounded 12 people").
+                    (Some(x), Some(y)) if x.key == y.key && measure(x) == 0 => {
+                        !roles_differ || ea.fig.value.lo >= 100.0 || words() >= SHARED_WORDS
+                    }
+                    // One unit ("$8 billion", "40%") says nothing of what is measured; a
+                    // precise amount ("$2.53") is itself distinctive.
+                    (Some(x), Some(y)) if x.key == y.key => {
+                        significant_digits(&ea.fig.value.canon) >= PRECISE_DIGITS
+                            || words() >= SHARED_WORDS
+                    }
                     // Two nouns for one count: only a distinctive value in like sentences.
                     (Some(x), Some(y)) => {
                         measure(x) == measure(y)
@@ -775,12 +971,14 @@ pub fn figure_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Differen
     let mut group_of: Vec<(usize, usize)> = Vec::with_capacity(n);
     for i in 0..n {
         let f = facts.find(i);
+        // A figure's governing word is its own sentence's; it takes its fact's noun only when
+        // it has one ("injured nearly 200" counts the people of "200 people were injured"). A
+        // bare "24" or "$8 billion" gets no category from another sentence.
+        let inherit = role_of[i].is_some();
         let noun = noun_of[i]
-            .or_else(|| fact_noun.get(&f).copied())
+            .or_else(|| inherit.then(|| fact_noun.get(&f).copied()).flatten())
             .map_or(NONE, |x| nouns.find(x));
-        let role = role_of[i]
-            .or_else(|| fact_role.get(&f).copied())
-            .map_or(NONE, |x| roles.find(x));
+        let role = role_of[i].map_or(NONE, |x| roles.find(x));
         group_of.push((noun, role));
     }
     let mut keys: Vec<(usize, usize)> = Vec::new();
@@ -805,11 +1003,13 @@ pub fn figure_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Differen
         .iter()
         .zip(&keys)
         .map(|(m, &(noun, _))| {
-            let timed = entries[m[0]]
+            // A unit (time, money, a share) is not a thing counted: near amounts under two
+            // governing words are two amounts.
+            let unit = entries[m[0]]
                 .fig
                 .noun
                 .as_ref()
-                .is_some_and(|w| measure(w) == 3);
+                .is_some_and(|w| measure(w) != 0);
             let mut per_source: BTreeMap<&str, &str> = BTreeMap::new();
             let one_each = m.iter().all(|&i| {
                 let e = &entries[i];
@@ -819,7 +1019,7 @@ pub fn figure_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Differen
                 let f = &entries[i].fig;
                 f.value.lo == f.value.hi && f.value.lo > 0.0 && !f.label
             });
-            (noun != NONE && !timed && one_each && points).then(|| {
+            (noun != NONE && !unit && one_each && points).then(|| {
                 m.iter().fold((f64::MAX, 0.0f64), |(lo, hi), &i| {
                     (
                         lo.min(entries[i].fig.value.lo),
@@ -967,18 +1167,34 @@ pub fn figure_rows(by_source: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Differen
         if per_source.len() < 2 || per_source.values().any(|v| v.len() != 1) {
             continue;
         }
-        let chosen: Vec<(&str, &Figure)> = per_source
-            .iter()
-            .map(|(s, v)| (*s, &entries[v[0]].fig))
-            .collect();
-        let incompatible = chosen.iter().enumerate().any(|(x, (_, a))| {
-            chosen[x + 1..]
-                .iter()
-                .any(|(_, b)| a.value.hi < b.value.lo || b.value.hi < a.value.lo)
-        });
-        if !incompatible {
+        let picked: Vec<usize> = per_source.values().map(|v| v[0]).collect();
+        // Two values that cannot both be true, each pair of them about one event: the same
+        // time and place, said in like sentences.
+        let mut clash = false;
+        let mut apart = false;
+        for (x, &a) in picked.iter().enumerate() {
+            for &b in &picked[x + 1..] {
+                if incompatible(&entries[a].fig, &entries[b].fig) {
+                    clash = true;
+                    let setting = |i: usize| &settings[entries[i].sentence];
+                    apart |= different_event(
+                        (&entries[a], setting(a)),
+                        (&entries[b], setting(b)),
+                        &mentioned,
+                    );
+                }
+            }
+        }
+        if clash && !apart && !one_topic(&picked, &entries, &sentence_words) {
+            apart = true;
+        }
+        if !clash || apart {
             continue;
         }
+        let chosen: Vec<(&str, &Figure)> = picked
+            .iter()
+            .map(|&i| (entries[i].source, &entries[i].fig))
+            .collect();
         let mut values: BTreeMap<String, Vec<(&str, Option<&str>)>> = BTreeMap::new();
         for (s, f) in &chosen {
             values.entry(display(f)).or_default().push((s, f.qualifier));
@@ -1183,7 +1399,7 @@ mod tests {
     fn rows(texts: &[(&str, &str)]) -> Vec<Difference> {
         let by_source: BTreeMap<&str, Vec<&str>> = texts
             .iter()
-            .map(|(s, t)| (*s, crate::diff::sentences(t)))
+            .map(|(s, t)| (*s, super::super::differences::sentences(t)))
             .collect();
         let mut out = Vec::new();
         figure_rows(&by_source, &mut out);
